@@ -1,0 +1,146 @@
+#include "ingest/ingest.h"
+
+#include <simdjson.h>
+
+#include <cstring>
+#include <string>
+
+#include "providers/adapter.h"
+#include "record/call_record.h"
+#include "record/json_writer.h"
+
+namespace voxfra {
+
+struct Ingestor::Impl {
+  // One parser per worker, reused: its buffers grow to the largest body seen
+  // and are not allocated again.
+  simdjson::dom::parser parser;
+  // Reused across requests so that building the key costs no allocation
+  // once warm; the key is then copied into the request's memory.
+  std::string key_scratch;
+};
+
+Ingestor::Ingestor() : impl_(std::make_unique<Impl>()) {}
+Ingestor::~Ingestor() = default;
+
+namespace {
+
+std::string_view copy_into(std::pmr::memory_resource* mem, std::string_view text) {
+  if (text.empty()) return {};
+  auto* p = static_cast<char*>(mem->allocate(text.size(), 1));
+  std::memcpy(p, text.data(), text.size());
+  return {p, text.size()};
+}
+
+std::pmr::string* new_string(std::pmr::memory_resource* mem) {
+  // Placed in the arena and never destroyed: the arena frees it all at once.
+  return new (mem->allocate(sizeof(std::pmr::string), alignof(std::pmr::string))) std::pmr::string(mem);
+}
+
+std::string_view details_json(const std::pmr::vector<FieldProblem>& problems,
+                              std::pmr::memory_resource* mem) {
+  auto* out = new_string(mem);
+  JsonWriter w(*out);
+  w.begin_array();
+  for (const auto& p : problems) {
+    w.begin_object().field("field", p.field).field("problem", p.problem).end_object();
+  }
+  w.end_array();
+  return *out;
+}
+
+IngestResult rejected(Reason reason) {
+  IngestResult r;
+  r.outcome = Outcome::rejected;
+  r.reason = reason;
+  return r;
+}
+
+}  // namespace
+
+IngestResult Ingestor::process(const EndpointView& endpoint, const IngestRequest& request,
+                               std::pmr::memory_resource* mem) {
+  const ProviderAdapter* adapter = find_adapter(endpoint.provider);
+  if (adapter == nullptr) return rejected(Reason::internal_error);
+
+  // Signature checks (per provider scheme) belong here, over the raw bytes,
+  // before anything is parsed.
+
+  simdjson::dom::element root;
+  auto error = impl_->parser.parse(request.body, request.body_size, false).get(root);
+  if (error) {
+    IngestResult r = rejected(Reason::invalid_json);
+    std::pmr::vector<FieldProblem> problems(mem);
+    problems.push_back({"$", simdjson::error_message(error)});
+    r.details_json = details_json(problems, mem);
+    return r;
+  }
+
+  Payload payload(root, mem, request.headers);
+  CallRecord record(mem);
+  Verdict verdict = adapter->map(payload, record);
+  if (verdict == Verdict::invalid || payload.has_problems()) {
+    IngestResult r = rejected(Reason::invalid_payload);
+    if (!payload.has_problems()) payload.problem("$", "is not a call report this provider sends");
+    r.details_json = details_json(payload.problems(), mem);
+    r.event = copy_into(mem, record.event);
+    return r;
+  }
+
+  IngestResult r;
+  r.event = copy_into(mem, record.event);
+  if (verdict == Verdict::ignored) {
+    r.outcome = Outcome::ignored;
+    r.reason = Reason::none;
+    return r;
+  }
+
+  r.outcome = Outcome::accepted;
+  r.reason = Reason::none;
+  r.call_id = copy_into(mem, record.call_id);
+
+  RecordContext context;
+  context.request_id = request.request_id;
+  context.received_at = request.received_at;
+  context.org = endpoint.org;
+  context.client = endpoint.client;
+  context.endpoint_id = endpoint.id;
+  context.provider = provider_name(endpoint.provider);
+
+  auto* json = new_string(mem);
+  json->reserve(1024 + request.body_size / 2);
+  JsonWriter w(*json);
+  write_call_record(w, context, record);
+
+  impl_->key_scratch.clear();
+  make_idempotency_key(impl_->key_scratch, endpoint.org, endpoint.client, endpoint.provider,
+                       record.call_id, record.event);
+
+  PendingCall& call = r.call;
+  call.idempotency_key = copy_into(mem, impl_->key_scratch);
+  call.record_json = *json;
+  call.provider = endpoint.provider;
+  call.received_at = request.received_at;
+  call.org = endpoint.org;
+  call.client = endpoint.client;
+  call.call_id = r.call_id;
+  call.event = r.event;
+  return r;
+}
+
+EndpointView copy_endpoint(const EndpointView& view, std::pmr::memory_resource* mem) {
+  EndpointView copy = view;
+  copy.id = copy_into(mem, view.id);
+  copy.org = copy_into(mem, view.org);
+  copy.client = copy_into(mem, view.client);
+  copy.api_key = copy_into(mem, view.api_key);
+  for (std::size_t i = 0; i < view.secret_count; ++i) {
+    copy.secrets[i].value = copy_into(mem, view.secrets[i].value);
+  }
+  for (std::size_t i = 0; i < view.allow_count; ++i) {
+    copy.allow[i] = copy_into(mem, view.allow[i]);
+  }
+  return copy;
+}
+
+}  // namespace voxfra

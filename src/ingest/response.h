@@ -1,0 +1,25 @@
+// The JSON body of every answer (DESIGN.md "Request contract"). C++17, no
+// parser headers: the glue includes it.
+#pragma once
+#include <memory_resource>
+#include <string_view>
+
+#include "ingest/outcome.h"
+
+namespace voxfra {
+
+struct ResponseFields {
+  Outcome outcome = Outcome::rejected;
+  Reason reason = Reason::none;  // rejected only
+  std::string_view request_id;
+  std::string_view call_id;       // accepted, duplicate
+  std::string_view record_id;     // accepted, duplicate (the stored one)
+  std::string_view event;         // ignored: the event that was not a final report
+  std::string_view details_json;  // 400: a JSON array of {field, problem}
+};
+
+// {"status":"accepted","requestId":…,"callId":…,"recordId":…}
+// {"status":"rejected","reason":…,"error":…,"requestId":…[,"details":[…]]}
+std::string_view write_response(const ResponseFields& fields, std::pmr::memory_resource* mem);
+
+}  // namespace voxfra

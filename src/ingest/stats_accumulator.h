@@ -1,0 +1,33 @@
+// Counters of the endpoints one worker has served since its last flush.
+// The glue counts every request that resolved to an endpoint here, on the
+// event loop, and hands the deltas to a pool thread once a second; the store
+// adds them to the totals in LMDB, so workers never contend on a counter.
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ingest/outcome.h"
+#include "store/store.h"
+#include "util/time.h"
+
+namespace voxfra {
+
+class StatsAccumulator {
+ public:
+  StatsAccumulator();
+  ~StatsAccumulator();
+
+  void count(std::string_view slug, Outcome outcome, Reason reason, UnixMillis at);
+  bool empty() const;
+  // Moves the deltas out (into `out`, cleared first) and starts afresh.
+  void take(std::vector<std::pair<std::string, EndpointStats>>& out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace voxfra

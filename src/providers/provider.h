@@ -1,0 +1,27 @@
+// The providers Voxfra knows, by the name used in URLs, endpoint records and
+// the CLI. This header is small on purpose: the store and the glue use it
+// without pulling in the JSON parser.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace voxfra {
+
+enum class Provider : std::uint8_t {
+  vapi = 1,
+  retell = 2,
+  bland = 3,
+  livekit = 4,
+  elevenlabs = 5,
+  voiceinfra = 6,
+  voxpria = 7,
+  custom = 8,
+};
+
+std::optional<Provider> provider_from_name(std::string_view name);
+std::string_view provider_name(Provider p);
+// "vapi, retell, …, custom": for error messages and --help.
+std::string_view provider_names();
+
+}  // namespace voxfra

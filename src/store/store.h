@@ -1,0 +1,189 @@
+// The LMDB environment (DESIGN.md "Storage"): one directory holding the
+// named databases
+//   endpoints  slug -> endpoint record (store/endpoint.h)
+//   calls      u64 big-endian sequence -> stored call (store/call_codec.h)
+//   callidx    idempotency key -> u64 sequence, i64 stored-at ms
+//   stats      endpoint slug -> counters (EndpointStats)
+//   meta       "schema" -> u32 schema version
+// The module opens one Store per worker after fork; the CLI opens one per
+// command. Nothing here knows of NGINX.
+#pragma once
+#include <lmdb.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ingest/outcome.h"
+#include "providers/provider.h"
+#include "store/endpoint.h"
+#include "util/time.h"
+
+namespace voxfra {
+
+inline constexpr std::uint32_t kSchemaVersion = 1;
+
+class StoreError : public std::runtime_error {
+ public:
+  StoreError(const std::string& what, int code = 0) : std::runtime_error(what), code_(code) {}
+  int code() const { return code_; }  // the LMDB or errno code, 0 if none
+  bool map_full() const { return code_ == MDB_MAP_FULL; }
+
+ private:
+  int code_;
+};
+
+struct StoreOptions {
+  std::string path;                  // the environment directory
+  std::uint64_t map_size = 0;        // bytes; 0 keeps the size the environment has (4 GiB when new)
+  bool sync_commits = true;          // false: MDB_NOSYNC, the caller syncs (durability=os)
+  bool create = true;                // create the directory (0700) and databases if missing
+  bool read_only = false;
+  bool no_tls = true;                // MDB_NOTLS: read transactions not tied to a thread
+};
+
+// Counters of one endpoint. In `stats` the value is: u8 version(1),
+// u8 reason count, then i64 last_used_at, u64 requests, accepted, duplicate,
+// ignored, rejected, then one u64 per Reason (little-endian).
+struct EndpointStats {
+  std::uint64_t requests = 0;
+  std::uint64_t accepted = 0;
+  std::uint64_t duplicate = 0;
+  std::uint64_t ignored = 0;
+  std::uint64_t rejected = 0;
+  std::array<std::uint64_t, kReasonCount> rejected_by{};
+  UnixMillis last_used_at = 0;
+
+  void count(Outcome o, Reason r, UnixMillis at);
+  void add(const EndpointStats& delta);  // sums counters, keeps the later last_used_at
+};
+std::string encode_stats(const EndpointStats& s);
+bool decode_stats(std::string_view bytes, EndpointStats& out);
+
+// A call waiting to be stored, and then the result of storing it. Inputs are
+// views the caller keeps alive until append_calls returns.
+struct PendingCall {
+  std::string_view idempotency_key;  // make_idempotency_key(...)
+  std::string_view record_json;      // the record object without "id", starting with '{'
+  Provider provider = Provider::custom;
+  UnixMillis received_at = 0;
+  std::string_view org;
+  std::string_view client;
+  std::string_view call_id;
+  std::string_view event;
+
+  enum class Result : std::uint8_t { pending, stored, duplicate, failed };
+  Result result = Result::pending;
+  std::uint64_t sequence = 0;  // stored: the new record; duplicate: the one stored before
+  int error = 0;               // failed: the LMDB code
+};
+
+// org \0 client \0 provider \0 call id \0 event, appended to `out`.
+void make_idempotency_key(std::string& out, std::string_view org, std::string_view client,
+                          Provider provider, std::string_view call_id, std::string_view event);
+
+// Record ids are the sequence as 16 lowercase hex digits.
+std::string record_id(std::uint64_t sequence);
+void record_id(std::uint64_t sequence, char out[16]);
+std::optional<std::uint64_t> parse_record_id(std::string_view id);
+
+class Store {
+ public:
+  explicit Store(const StoreOptions& options);  // throws StoreError
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  MDB_env* env() const { return env_; }
+  const std::string& path() const { return path_; }
+
+  // Writes `calls` in one write transaction (group commit). Each call whose
+  // idempotency key was stored less than `window_ms` before `now` becomes a
+  // duplicate (also within the batch); the others are appended with
+  // MDB_APPEND under the next sequence numbers, the stored value being
+  // {"id":"<record id>",<rest of record_json>. On any LMDB failure nothing is
+  // written and every call is `failed` with the code. Thread-safe with
+  // respect to other writers (LMDB serializes them); never throws.
+  void append_calls(PendingCall* const* calls, std::size_t count, UnixMillis now,
+                    std::int64_t window_ms);
+
+  // Adds counter deltas (slug, delta) in one write transaction. Returns the
+  // LMDB code, 0 on success. Never throws.
+  int add_stats(const std::pair<std::string, EndpointStats>* deltas, std::size_t count);
+
+  // Flushes the OS buffers to disk (durability=os). Returns the LMDB code.
+  int sync();
+
+  // Map used and size, in bytes.
+  std::pair<std::uint64_t, std::uint64_t> map_usage() const;
+
+  MDB_dbi endpoints_dbi() const { return endpoints_; }
+  MDB_dbi calls_dbi() const { return calls_; }
+  MDB_dbi callidx_dbi() const { return callidx_; }
+  MDB_dbi stats_dbi() const { return stats_; }
+  MDB_dbi meta_dbi() const { return meta_; }
+
+ private:
+  MDB_env* env_ = nullptr;
+  std::string path_;
+  MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0;
+};
+
+// One read transaction per worker, reset after each request and renewed at
+// the next: reads see the newest commit and copy nothing out of the map.
+class StoreReader {
+ public:
+  explicit StoreReader(Store& store);  // throws StoreError
+  ~StoreReader();
+
+  // Finds the endpoint for `slug`; the view stays valid until release().
+  // false when there is none (or its record cannot be read).
+  bool find_endpoint(std::string_view slug, EndpointView& out);
+  void release();
+
+ private:
+  void renew();
+  Store& store_;
+  MDB_txn* txn_ = nullptr;
+  bool active_ = false;
+};
+
+// RAII transaction for the CLI.
+class Txn {
+ public:
+  Txn(Store& store, bool write);  // throws StoreError
+  ~Txn();                         // aborts unless committed
+  void commit();                  // throws StoreError
+  MDB_txn* get() const { return txn_; }
+
+  std::optional<std::string_view> get(MDB_dbi dbi, std::string_view key);
+  void put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
+  bool del(MDB_dbi dbi, std::string_view key);
+
+ private:
+  MDB_txn* txn_ = nullptr;
+};
+
+// A call as stored in `calls`: a small header (so that listings filter
+// without parsing JSON) followed by the record JSON.
+//   u8 version(1), u8 provider, i64 received_at, u16 org len, org,
+//   u16 client len, client, u16 call id len, call id, u16 event len, event,
+//   then the JSON to the end.
+struct StoredCall {
+  std::uint64_t sequence = 0;
+  Provider provider = Provider::custom;
+  UnixMillis received_at = 0;
+  std::string_view org, client, call_id, event;
+  std::string_view json;  // with "id"
+};
+// The encoded size of `call` once its id is prepended.
+std::size_t stored_call_size(const PendingCall& call);
+// Writes the stored form of `call` with sequence `seq` into `out` (exactly stored_call_size bytes).
+void encode_stored_call(const PendingCall& call, std::uint64_t seq, char* out);
+bool decode_stored_call(std::string_view bytes, StoredCall& out);
+
+}  // namespace voxfra
