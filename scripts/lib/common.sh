@@ -1,0 +1,26 @@
+# Shared by the scripts: where things are, and installing Debian packages
+# that are missing (as root, or with sudo).
+VOXFRA_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VOXFRA_BUILD=${VOXFRA_BUILD:-$VOXFRA_ROOT/build}
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# ensure_packages PKG...: installs the ones dpkg does not have.
+ensure_packages() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "installing: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# What building needs.
+VOXFRA_BUILD_PACKAGES=(build-essential cmake pkg-config nginx nginx-dev liblmdb-dev lmdb-utils
+                       libssl-dev libsimdjson-dev googletest libgtest-dev libpcre3-dev zlib1g-dev)
+# What running the tests needs besides.
+VOXFRA_TEST_PACKAGES=(perl curl)
