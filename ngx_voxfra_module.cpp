@@ -707,6 +707,20 @@ ngx_int_t add_variables(ngx_conf_t* cf) {
 // ---------------------------------------------------------------------------
 // Directives
 
+// A setter's message: NGINX prints it as `"<directive>" directive <message>`,
+// so that every error names the directive, as NGINX's own do.
+char* conf_fail(ngx_conf_t* cf, const char* fmt, ...) {
+  constexpr size_t kMax = 256;
+  u_char* buf = static_cast<u_char*>(ngx_pnalloc(cf->pool, kMax));
+  if (buf == nullptr) return static_cast<char*>(NGX_CONF_ERROR);
+  va_list args;
+  va_start(args, fmt);
+  u_char* last = ngx_vslprintf(buf, buf + kMax - 1, fmt, args);
+  va_end(args);
+  *last = '\0';
+  return reinterpret_cast<char*>(buf);
+}
+
 char* set_store(ngx_conf_t* cf, ngx_command_t*, void* conf) {
   auto* mcf = static_cast<MainConf*>(conf);
   if (mcf->store_path.data != nullptr) return const_cast<char*>("is duplicate");
@@ -722,8 +736,7 @@ char* set_store(ngx_conf_t* cf, ngx_command_t*, void* conf) {
       ngx_str_t s{args[i].len - 5, args[i].data + 5};
       off_t size = ngx_parse_offset(&s);
       if (size == NGX_ERROR || size < 1024 * 1024) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid map size \"%V\" (at least 1m)", &args[i]);
-        return static_cast<char*>(NGX_CONF_ERROR);
+        return conf_fail(cf, "invalid map size \"%V\" (at least 1m)", &args[i]);
       }
       mcf->map_size = static_cast<uint64_t>(size);
     } else if (a == "durability=fsync") {
@@ -733,8 +746,7 @@ char* set_store(ngx_conf_t* cf, ngx_command_t*, void* conf) {
     } else if (a.rfind("thread_pool=", 0) == 0 && a.size() > 12) {
       pool_name = ngx_str_t{args[i].len - 12, args[i].data + 12};
     } else {
-      ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"", &args[i]);
-      return static_cast<char*>(NGX_CONF_ERROR);
+      return conf_fail(cf, "invalid parameter \"%V\"", &args[i]);
     }
   }
   mcf->thread_pool = ngx_thread_pool_add(cf, &pool_name);
@@ -772,25 +784,21 @@ char* set_zone(ngx_conf_t* cf, ngx_command_t*, void* conf) {
   auto* args = static_cast<ngx_str_t*>(cf->args->elts);
   u_char* colon = static_cast<u_char*>(ngx_strlchr(args[1].data, args[1].data + args[1].len, ':'));
   if (colon == nullptr || colon == args[1].data) {
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid zone \"%V\", expected NAME:SIZE", &args[1]);
-    return static_cast<char*>(NGX_CONF_ERROR);
+    return conf_fail(cf, "invalid zone \"%V\", expected NAME:SIZE", &args[1]);
   }
   ngx_str_t name{static_cast<size_t>(colon - args[1].data), args[1].data};
   ngx_str_t s{static_cast<size_t>(args[1].data + args[1].len - colon - 1), colon + 1};
   ssize_t size = ngx_parse_size(&s);
   if (size == NGX_ERROR) {
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid zone size \"%V\"", &args[1]);
-    return static_cast<char*>(NGX_CONF_ERROR);
+    return conf_fail(cf, "invalid zone size \"%V\"", &args[1]);
   }
   if (size < static_cast<ssize_t>(kMinZoneSize)) {
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "zone \"%V\" is too small", &args[1]);
-    return static_cast<char*>(NGX_CONF_ERROR);
+    return conf_fail(cf, "zone \"%V\" is too small", &args[1]);
   }
   ngx_shm_zone_t* shm_zone = ngx_shared_memory_add(cf, &name, static_cast<size_t>(size), &ngx_http_voxfra_module);
   if (shm_zone == nullptr) return static_cast<char*>(NGX_CONF_ERROR);
   if (shm_zone->data != nullptr) {
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "duplicate zone \"%V\"", &name);
-    return static_cast<char*>(NGX_CONF_ERROR);
+    return conf_fail(cf, "duplicate zone \"%V\"", &name);
   }
   auto* zone = static_cast<Zone*>(ngx_pcalloc(cf->pool, sizeof(Zone)));
   if (zone == nullptr) return static_cast<char*>(NGX_CONF_ERROR);
@@ -834,8 +842,7 @@ char* set_ingest(ngx_conf_t* cf, ngx_command_t*, void* conf) {
       ngx_str_t v{args[i].len - 5, args[i].data + 5};
       rv = set_complex(cf, &v, &lcf->slug);
     } else {
-      ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"", &args[i]);
-      return static_cast<char*>(NGX_CONF_ERROR);
+      return conf_fail(cf, "invalid parameter \"%V\"", &args[i]);
     }
     if (rv != NGX_CONF_OK) return rv;
   }
@@ -857,8 +864,7 @@ char* set_rate_limit(ngx_conf_t* cf, ngx_command_t*, void* conf) {
   ngx_int_t n = digits ? ngx_atoi(reinterpret_cast<u_char*>(text.data()), digits) : NGX_ERROR;
   ngx_uint_t per_minute;
   if (n <= 0 || (unit != "r/m" && unit != "r/s")) {
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid rate \"%s\", expected N r/m or N r/s", text.c_str());
-    return static_cast<char*>(NGX_CONF_ERROR);
+    return conf_fail(cf, "invalid rate \"%s\", expected N r/m or N r/s", text.c_str());
   }
   per_minute = unit == "r/s" ? static_cast<ngx_uint_t>(n) * 60 : static_cast<ngx_uint_t>(n);
   lcf->rate_limit = per_minute;
@@ -871,8 +877,7 @@ char* set_max_body(ngx_conf_t* cf, ngx_command_t*, void* conf) {
   auto* args = static_cast<ngx_str_t*>(cf->args->elts);
   off_t size = ngx_parse_offset(&args[1]);
   if (size == NGX_ERROR || size <= 0) {
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid size \"%V\"", &args[1]);
-    return static_cast<char*>(NGX_CONF_ERROR);
+    return conf_fail(cf, "invalid size \"%V\"", &args[1]);
   }
   lcf->max_body = size;
   return NGX_CONF_OK;
@@ -884,8 +889,7 @@ char* set_window(ngx_conf_t* cf, ngx_command_t*, void* conf) {
   auto* args = static_cast<ngx_str_t*>(cf->args->elts);
   ngx_int_t ms = ngx_parse_time(&args[1], 0);
   if (ms == NGX_ERROR || ms <= 0) {
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid time \"%V\"", &args[1]);
-    return static_cast<char*>(NGX_CONF_ERROR);
+    return conf_fail(cf, "invalid time \"%V\"", &args[1]);
   }
   lcf->idempotency_window = static_cast<ngx_msec_t>(ms);
   return NGX_CONF_OK;
@@ -896,8 +900,7 @@ char* guarded(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) {
   try {
     return Setter(cf, cmd, conf);
   } catch (const std::exception& e) {
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", e.what());
-    return static_cast<char*>(NGX_CONF_ERROR);
+    return conf_fail(cf, "%s", e.what());
   }
 }
 

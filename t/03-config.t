@@ -1,0 +1,65 @@
+#!/usr/bin/env perl
+# `nginx -t` rejects bad directive values with a message naming the
+# directive, and accepts the example configuration.
+use strict;
+use warnings;
+use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use VoxfraTest;
+
+my $t = VoxfraTest->new(start => 0);
+my ($code, $out) = $t->nginx_test;
+is($code, 0, 'the example configuration passes nginx -t') or diag $out;
+ok(!-e $t->db, 'nginx -t leaves no LMDB files behind');
+
+my @bad = (
+    [ 'voxfra_max_body abc',   sub { $_[0] =~ s/voxfra_max_body 1m;/voxfra_max_body abc;/ },
+      qr/"voxfra_max_body" directive invalid size "abc"/ ],
+    [ 'voxfra_max_body 0',     sub { $_[0] =~ s/voxfra_max_body 1m;/voxfra_max_body 0;/ },
+      qr/"voxfra_max_body" directive invalid size "0"/ ],
+    [ 'voxfra_store size',     sub { $_[0] =~ s/size=1g/size=lots/ },
+      qr/"voxfra_store" directive invalid map size "size=lots"/ ],
+    [ 'voxfra_store durability', sub { $_[0] =~ s/durability=fsync/durability=maybe/ },
+      qr/"voxfra_store" directive invalid parameter "durability=maybe"/ ],
+    [ 'voxfra_store twice',    sub { $_[0] =~ s/(voxfra_store [^;]*;)/$1\n    $1/ },
+      qr/"voxfra_store" directive is duplicate/ ],
+    [ 'voxfra_zone without size', sub { $_[0] =~ s/voxfra_zone voxfra:10m;/voxfra_zone voxfra;/ },
+      qr/"voxfra_zone" directive invalid zone "voxfra"/ ],
+    [ 'voxfra_zone too small', sub { $_[0] =~ s/voxfra_zone voxfra:10m;/voxfra_zone voxfra:4k;/ },
+      qr/"voxfra_zone" directive zone "voxfra:4k" is too small/ ],
+    [ 'voxfra_ingest parameter', sub { $_[0] =~ s/voxfra_ingest;/voxfra_ingest fast=yes;/ },
+      qr/"voxfra_ingest" directive invalid parameter "fast=yes"/ ],
+    [ 'voxfra_ingest unknown zone', sub { $_[0] =~ s/voxfra_ingest;/voxfra_ingest zone=nope;/ },
+      qr/unknown voxfra_zone "nope"/ ],
+    [ 'voxfra_ingest without store', sub { $_[0] =~ s/voxfra_store [^;]*;// },
+      qr/"voxfra_ingest" needs a "voxfra_store"/ ],
+    [ 'voxfra_ingest without zone', sub { $_[0] =~ s/voxfra_zone [^;]*;// },
+      qr/"voxfra_ingest" needs a "voxfra_zone"/ ],
+    [ 'voxfra_rate_limit',     sub { $_[0] =~ s/voxfra_rate_limit 1000 r\/m;/voxfra_rate_limit fast;/ },
+      qr/"voxfra_rate_limit" directive invalid rate "fast"/ ],
+    [ 'voxfra_idempotency_window', sub { $_[0] =~ s/voxfra_idempotency_window 24h;/voxfra_idempotency_window soon;/ },
+      qr/"voxfra_idempotency_window" directive invalid time "soon"/ ],
+    [ 'voxfra_store in server', sub { $_[0] =~ s/(listen [^;]*;)/$1\n        voxfra_store x;/ },
+      qr/"voxfra_store" directive is not allowed here/ ],
+);
+for my $case (@bad) {
+    my ($name, $edit, $want) = @$case;
+    $t->write_conf(sub { my $c = shift; $edit->($c) or die "edit for $name did not apply"; $c });
+    my ($rc, $text) = $t->nginx_test;
+    isnt($rc, 0, "$name: nginx -t fails");
+    like($text, $want, "$name: the message names the problem") or diag $text;
+}
+
+# Alternative spellings that are valid.
+for my $case (['1000r/m' => sub { $_[0] =~ s/1000 r\/m/1000r\/m/ }],
+              ['r/s'     => sub { $_[0] =~ s/1000 r\/m/10 r\/s/ }],
+              ['durability=os' => sub { $_[0] =~ s/durability=fsync/durability=os/ }],
+              ['provider= and slug= with variables' =>
+                   sub { $_[0] =~ s/voxfra_ingest;/voxfra_ingest zone=voxfra provider=\$arg_p slug=\$arg_s;/ }]) {
+    my ($name, $edit) = @$case;
+    $t->write_conf(sub { my $c = shift; $edit->($c) or die; $c });
+    my ($rc, $text) = $t->nginx_test;
+    is($rc, 0, "$name passes nginx -t") or diag $text;
+}
+done_testing;

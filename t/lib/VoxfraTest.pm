@@ -1,0 +1,305 @@
+package VoxfraTest;
+
+# The integration tests' harness: a real NGINX (the Debian binary) loading
+# the built module, from conf/examples/nginx.conf, in a temporary prefix on a
+# free loopback port; the real `voxfra` CLI; HTTP over real sockets. Core
+# Perl only.
+
+use strict;
+use warnings;
+use Carp qw(croak);
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Path qw(make_path remove_tree);
+use File::Temp qw(tempdir);
+use IO::Select;
+use IO::Socket::INET;
+use IPC::Open3 qw(open3);
+use JSON::PP;
+use Symbol qw(gensym);
+use Test::More;
+use Time::HiRes qw(sleep time);
+
+
+my $ROOT = abs_path(dirname(__FILE__) . '/../..');
+my $BUILD = abs_path($ENV{VOXFRA_BUILD} // "$ROOT/build");
+my $NGINX = $ENV{NGINX_BIN} // '/usr/sbin/nginx';
+my $JSON = JSON::PP->new->utf8->canonical;
+
+sub root { $ROOT }
+sub build { $BUILD }
+
+sub free_port {
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0, ReuseAddr => 1)
+        or croak "no free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+# VoxfraTest->new(%opts) starts NGINX. Options:
+#   edit => sub { my $conf = shift; ...; return $conf }  changes the example conf
+#   start => 0                                          only prepares the prefix
+sub new {
+    my ($class, %opts) = @_;
+    -x "$BUILD/voxfra" && -f "$BUILD/ngx_http_voxfra_module.so"
+        or croak "build first: $BUILD/voxfra and ngx_http_voxfra_module.so are missing";
+    my $dir = tempdir('voxfra-t-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{VOXFRA_KEEP});
+    chmod 0755, $dir;
+    my $self = bless { dir => $dir, port => free_port(), opts => \%opts }, $class;
+    make_path("$dir/conf", "$dir/logs", "$dir/tmp", "$dir/data");
+    symlink($BUILD, "$dir/modules") or croak "symlink: $!";
+    $self->write_conf($opts{edit});
+    $self->start unless defined $opts{start} && !$opts{start};
+    return $self;
+}
+
+sub dir  { $_[0]{dir} }
+sub port { $_[0]{port} }
+sub db   { "$_[0]{dir}/data/voxfra" }
+sub url  { "http://127.0.0.1:$_[0]{port}$_[1]" }
+
+# The example configuration, on this test's port, edited by the caller.
+sub write_conf {
+    my ($self, $edit) = @_;
+    open my $in, '<', "$ROOT/conf/examples/nginx.conf" or croak $!;
+    my $conf = do { local $/; <$in> };
+    close $in;
+    my $port = $self->{port};
+    $conf =~ s/listen 127\.0\.0\.1:8080;/listen 127.0.0.1:$port;/ or croak "example conf has no listen line";
+    $conf = $edit->($conf) if $edit;
+    open my $out, '>', "$self->{dir}/conf/nginx.conf" or croak $!;
+    print $out $conf;
+    close $out;
+    return $conf;
+}
+
+sub nginx_cmd {
+    my ($self, @args) = @_;
+    return ($NGINX, '-p', "$self->{dir}/", '-c', "$self->{dir}/conf/nginx.conf",
+            '-e', "$self->{dir}/logs/error.log", @args);
+}
+
+# Runs a command; returns (exit code, stdout, stderr).
+sub run_cmd {
+    my (@cmd) = @_;
+    my $input;
+    if (ref $cmd[0] eq 'HASH') { $input = shift(@cmd)->{stdin} }
+    my $err = gensym;
+    my $pid = open3(my $in, my $out, $err, @cmd);
+    print $in $input if defined $input;
+    close $in;
+    my ($stdout, $stderr) = ('', '');
+    my $sel = IO::Select->new($out, $err);
+    while (my @ready = $sel->can_read(30)) {
+        for my $fh (@ready) {
+            my $n = sysread($fh, my $buf, 65536);
+            if (!$n) { $sel->remove($fh); next }
+            if ($fh == $out) { $stdout .= $buf } else { $stderr .= $buf }
+        }
+        last unless $sel->count;
+    }
+    waitpid($pid, 0);
+    return ($? >> 8, $stdout, $stderr);
+}
+
+sub nginx_test {
+    my ($self) = @_;
+    my ($code, $out, $err) = run_cmd($self->nginx_cmd('-t'));
+    return ($code, $out . $err);
+}
+
+sub start {
+    my ($self) = @_;
+    my ($code, $out, $err) = run_cmd($self->nginx_cmd());
+    croak "nginx did not start ($code): $out$err\n" . $self->error_log if $code;
+    $self->wait_port or croak "nginx is not listening on $self->{port}\n" . $self->error_log;
+    $self->{running} = 1;
+    return $self;
+}
+
+sub wait_port {
+    my ($self) = @_;
+    for (1 .. 100) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port}, Timeout => 1);
+        if ($s) { close $s; return 1 }
+        sleep 0.05;
+    }
+    return 0;
+}
+
+sub master_pid {
+    my ($self) = @_;
+    open my $fh, '<', "$self->{dir}/logs/nginx.pid" or return;
+    chomp(my $pid = <$fh> // '');
+    return $pid;
+}
+
+sub worker_pids {
+    my ($self) = @_;
+    my $master = $self->master_pid or return ();
+    my @pids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh> // next;
+        my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S (\d+)/ or next;
+        push @pids, $pid if $ppid == $master;
+    }
+    return @pids;
+}
+
+sub stop {
+    my ($self) = @_;
+    return unless $self->{running};
+    my $pid = $self->master_pid;
+    run_cmd($self->nginx_cmd('-s', 'quit'));
+    for (1 .. 200) { last unless $pid && kill 0, $pid; sleep 0.05 }
+    kill 'KILL', $pid if $pid && kill 0, $pid;
+    $self->{running} = 0;
+}
+
+sub reload {
+    my ($self) = @_;
+    my ($code, $out, $err) = run_cmd($self->nginx_cmd('-s', 'reload'));
+    croak "reload failed: $out$err" if $code;
+    sleep 0.5;
+}
+
+sub error_log {
+    my ($self) = @_;
+    open my $fh, '<', "$self->{dir}/logs/error.log" or return '';
+    local $/;
+    return <$fh>;
+}
+
+sub access_log {
+    my ($self) = @_;
+    open my $fh, '<', "$self->{dir}/logs/access.log" or return '';
+    local $/;
+    return <$fh>;
+}
+
+# The error log holds no [alert] or [emerg] and no crashed worker.
+sub check_error_log {
+    my ($self, $name) = @_;
+    my $log = $self->error_log;
+    my @bad = grep { /\[(alert|emerg|crit)\]|exited on signal/ } split /\n/, $log;
+    ok(!@bad, $name // 'error log has no alert, emerg, crit or crashed worker')
+        or diag join "\n", @bad;
+}
+
+sub DESTROY {
+    my ($self) = @_;
+    local ($?, $!, $@);
+    $self->stop if $self->{running};
+}
+
+# ---------------------------------------------------------------------------
+# The CLI
+
+# $t->cli(@args) runs build/voxfra --db <db> @args; returns (exit, stdout, stderr).
+sub cli {
+    my ($self, @args) = @_;
+    return run_cmd("$BUILD/voxfra", '--db', $self->db, @args);
+}
+
+# $t->cli_json(@args): runs with --json, dies unless it exits 0; returns the data.
+sub cli_json {
+    my ($self, @args) = @_;
+    my ($code, $out, $err) = $self->cli(@args, '--json');
+    croak "voxfra @args failed ($code): $err" if $code;
+    return $JSON->decode($out);
+}
+
+sub create_endpoint {
+    my ($self, %o) = @_;
+    my @args = ('endpoint', 'create', '--org', $o{org} // 'acme', '--client', $o{client} // 'dental',
+                '--provider', $o{provider} // 'vapi');
+    push @args, @{ $o{args} } if $o{args};
+    return $self->cli_json(@args);
+}
+
+# ---------------------------------------------------------------------------
+# HTTP over a plain socket, so that tests control every byte.
+
+# $t->request(METHOD, PATH, body => ..., headers => [name => value, ...],
+#             chunks => [..] (sent chunked), no_body => 1 (headers only))
+# Returns { status, headers (lowercase names), body, json }.
+sub request {
+    my ($self, $method, $path, %o) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port}, Timeout => 10)
+        or croak "connect: $!";
+    my @h = @{ $o{headers} // [] };
+    my %has = map { lc $h[$_ * 2] => 1 } 0 .. $#h / 2;
+    my $head = "$method $path HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    for (my $i = 0; $i < @h; $i += 2) { $head .= "$h[$i]: $h[$i + 1]\r\n" }
+    if ($o{chunks}) {
+        $head .= "Transfer-Encoding: chunked\r\n";
+    } elsif (defined $o{body} && !$has{'content-length'}) {
+        $head .= "Content-Length: " . length($o{body}) . "\r\n";
+    }
+    $head .= "Content-Type: application/json\r\n" if (defined $o{body} || $o{chunks}) && !$has{'content-type'};
+    $s->syswrite("$head\r\n");
+    if ($o{chunks}) {
+        for my $c (@{ $o{chunks} }) {
+            last unless $s->connected;
+            $s->syswrite(sprintf("%x\r\n%s\r\n", length $c, $c));
+            sleep($o{chunk_delay} // 0);
+        }
+        $s->syswrite("0\r\n\r\n") if $s->connected;
+    } elsif (defined $o{body} && !$o{no_body}) {
+        $s->syswrite($o{body});
+    }
+    my $raw = '';
+    my $sel = IO::Select->new($s);
+    while ($sel->can_read(15)) {
+        my $n = sysread($s, my $buf, 65536);
+        last unless $n;
+        $raw .= $buf;
+    }
+    close $s;
+    return parse_response($raw);
+}
+
+sub post {
+    my ($self, $path, $body, @headers) = @_;
+    return $self->request('POST', $path, body => $body, headers => [@headers]);
+}
+
+sub parse_response {
+    my ($raw) = @_;
+    my ($head, $body) = split /\r\n\r\n/, $raw, 2;
+    $head //= '';
+    my ($status) = $head =~ m{^HTTP/1\.[01] (\d{3})};
+    my %headers;
+    for my $line (split /\r\n/, $head) {
+        my ($k, $v) = $line =~ /^([^:]+):\s*(.*)$/ or next;
+        $headers{lc $k} = $v;
+    }
+    $body //= '';
+    if (($headers{'transfer-encoding'} // '') =~ /chunked/i) {
+        my $decoded = '';
+        while ($body =~ s/^([0-9a-fA-F]+)\r\n//) {
+            my $len = hex $1;
+            last if $len == 0;
+            $decoded .= substr($body, 0, $len, '');
+            $body =~ s/^\r\n//;
+        }
+        $body = $decoded;
+    }
+    my $json = eval { $JSON->decode($body) };
+    return { status => $status // 0, headers => \%headers, body => $body, json => $json, raw => $raw };
+}
+
+sub json { $JSON }
+
+sub slurp {
+    my ($path) = @_;
+    open my $fh, '<:raw', $path or croak "$path: $!";
+    local $/;
+    return <$fh>;
+}
+
+sub fixture { slurp("$ROOT/$_[1]") }
+
+1;
