@@ -26,6 +26,9 @@ my $BUILD = abs_path($ENV{VOXFRA_BUILD} // "$ROOT/build");
 my $NGINX = $ENV{NGINX_BIN} // '/usr/sbin/nginx';
 my $JSON = JSON::PP->new->utf8->canonical;
 
+# A server may close while a test is still sending (413): see the answer, not SIGPIPE.
+$SIG{PIPE} = "IGNORE";
+
 sub root { $ROOT }
 sub build { $BUILD }
 
