@@ -1,0 +1,71 @@
+// Per-endpoint counters and their stored form (see EndpointStats in store.h).
+#include <algorithm>
+
+#include "store/bytes.h"
+#include "store/store.h"
+
+namespace voxfra {
+
+namespace {
+
+constexpr std::uint8_t kStatsVersion = 1;
+constexpr std::size_t kOutcomeCounters = 5;  // requests, accepted, duplicate, ignored, rejected
+
+}  // namespace
+
+void EndpointStats::count(Outcome o, Reason r, UnixMillis at) {
+  ++requests;
+  switch (o) {
+    case Outcome::accepted: ++accepted; break;
+    case Outcome::duplicate: ++duplicate; break;
+    case Outcome::ignored: ++ignored; break;
+    case Outcome::rejected:
+      ++rejected;
+      if (static_cast<std::size_t>(r) < kReasonCount) ++rejected_by[static_cast<std::size_t>(r)];
+      break;
+  }
+  last_used_at = std::max(last_used_at, at);
+}
+
+void EndpointStats::add(const EndpointStats& delta) {
+  requests += delta.requests;
+  accepted += delta.accepted;
+  duplicate += delta.duplicate;
+  ignored += delta.ignored;
+  rejected += delta.rejected;
+  for (std::size_t i = 0; i < kReasonCount; ++i) rejected_by[i] += delta.rejected_by[i];
+  last_used_at = std::max(last_used_at, delta.last_used_at);
+}
+
+std::string encode_stats(const EndpointStats& s) {
+  std::string out;
+  out.reserve(2 + 8 + 8 * (kOutcomeCounters + kReasonCount));
+  out.push_back(static_cast<char>(kStatsVersion));
+  out.push_back(static_cast<char>(kReasonCount));
+  bytes::append_u64le(out, static_cast<std::uint64_t>(s.last_used_at));
+  for (std::uint64_t n : {s.requests, s.accepted, s.duplicate, s.ignored, s.rejected}) {
+    bytes::append_u64le(out, n);
+  }
+  for (std::uint64_t n : s.rejected_by) bytes::append_u64le(out, n);
+  return out;
+}
+
+bool decode_stats(std::string_view encoded, EndpointStats& out) {
+  bytes::Reader in(encoded);
+  if (in.u8() != kStatsVersion) return false;
+  std::size_t reasons = in.u8();
+  EndpointStats s;
+  s.last_used_at = static_cast<UnixMillis>(in.u64le());
+  for (std::uint64_t* n : {&s.requests, &s.accepted, &s.duplicate, &s.ignored, &s.rejected}) *n = in.u64le();
+  // A newer writer may know more reasons; those counts are kept in the
+  // totals above and left out here. An older one knows fewer.
+  for (std::size_t i = 0; i < reasons; ++i) {
+    std::uint64_t n = in.u64le();
+    if (i < kReasonCount) s.rejected_by[i] = n;
+  }
+  if (!in.ok() || !in.at_end()) return false;
+  out = s;
+  return true;
+}
+
+}  // namespace voxfra

@@ -1,0 +1,305 @@
+#include "store/store.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <new>
+
+#include "store/bytes.h"
+#include "store/lmdb_util.h"
+
+namespace voxfra {
+
+namespace {
+
+constexpr std::uint64_t kNewEnvironmentMapSize = 4ull << 30;  // 4 GiB
+constexpr unsigned kMaxDatabases = 8;                          // five in use, room to grow
+constexpr std::string_view kSchemaKey = "schema";
+constexpr std::size_t kCallIndexValueSize = 16;  // u64 sequence, i64 stored-at
+
+std::string quoted(const std::string& path) { return "\"" + path + "\""; }
+
+[[noreturn]] void cannot_open(const std::string& path, int rc) {
+  lmdb::fail("cannot open LMDB environment " + quoted(path), rc);
+}
+
+// mkdir -p with 0700: the store holds secrets, so nobody else may list it.
+void make_directories(const std::string& path) {
+  for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
+    std::string prefix = path.substr(0, slash);
+    if (!prefix.empty() && ::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) {
+      throw StoreError("cannot create directory " + quoted(prefix) + ": " + mdb_strerror(errno), errno);
+    }
+    if (slash == std::string::npos) break;
+  }
+}
+
+bool file_exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+unsigned environment_flags(const StoreOptions& o) {
+  unsigned flags = 0;
+  if (o.no_tls) flags |= MDB_NOTLS;
+  if (!o.sync_commits) flags |= MDB_NOSYNC;
+  if (o.read_only) flags |= MDB_RDONLY;
+  return flags;
+}
+
+// The last sequence in `calls`, 0 when there is none. Read once per write
+// transaction; appends then count on from it.
+int last_sequence(MDB_txn* txn, MDB_dbi calls, std::uint64_t& out) {
+  MDB_cursor* cursor = nullptr;
+  int rc = mdb_cursor_open(txn, calls, &cursor);
+  if (rc != 0) return rc;
+  MDB_val key, value;
+  rc = mdb_cursor_get(cursor, &key, &value, MDB_LAST);
+  mdb_cursor_close(cursor);
+  if (rc == MDB_NOTFOUND) {
+    out = 0;
+    return 0;
+  }
+  if (rc != 0) return rc;
+  if (key.mv_size != 8) return MDB_CORRUPTED;
+  out = bytes::get_u64be(static_cast<const char*>(key.mv_data));
+  return 0;
+}
+
+// The sequence of the call stored under `key` within the window, if any.
+int find_recent(MDB_txn* txn, MDB_dbi callidx, std::string_view key, UnixMillis now,
+                std::int64_t window_ms, std::optional<std::uint64_t>& out) {
+  out.reset();
+  MDB_val k = lmdb::val(key), v;
+  int rc = mdb_get(txn, callidx, &k, &v);
+  if (rc == MDB_NOTFOUND) return 0;
+  if (rc != 0) return rc;
+  // An entry of another shape is not ours to trust; the append overwrites it.
+  if (v.mv_size != kCallIndexValueSize) return 0;
+  const char* p = static_cast<const char*>(v.mv_data);
+  auto stored_at = static_cast<UnixMillis>(bytes::get_u64le(p + 8));
+  if (now - stored_at < window_ms) out = bytes::get_u64le(p);
+  return 0;
+}
+
+int append_one(MDB_txn* txn, MDB_dbi calls, MDB_dbi callidx, PendingCall& call,
+               std::uint64_t sequence, UnixMillis now) {
+  char key_bytes[8];
+  bytes::put_u64be(key_bytes, sequence);
+  MDB_val key{sizeof key_bytes, key_bytes};
+  MDB_val value{stored_call_size(call), nullptr};
+  int rc = mdb_put(txn, calls, &key, &value, MDB_APPEND | MDB_RESERVE);
+  if (rc != 0) return rc;
+  encode_stored_call(call, sequence, static_cast<char*>(value.mv_data));
+
+  char index_bytes[kCallIndexValueSize];
+  bytes::put_u64le(index_bytes, sequence);
+  bytes::put_u64le(index_bytes + 8, static_cast<std::uint64_t>(now));
+  MDB_val index_key = lmdb::val(call.idempotency_key);
+  MDB_val index_value{sizeof index_bytes, index_bytes};
+  return mdb_put(txn, callidx, &index_key, &index_value, 0);
+}
+
+// LMDB refuses keys that are empty or longer than its limit; such a call is
+// failed alone rather than failing everyone else's call in the batch.
+bool key_fits(MDB_env* env, std::string_view key) {
+  return !key.empty() && key.size() <= static_cast<std::size_t>(mdb_env_get_maxkeysize(env));
+}
+
+struct NamedDatabase {
+  const char* name;
+  MDB_dbi* dbi;
+};
+
+void check_schema(const std::string& path, std::string_view stored) {
+  if (stored.size() != 4) {
+    throw StoreError("LMDB environment " + quoted(path) + " has an unreadable schema version");
+  }
+  std::uint32_t version = bytes::get_u32le(stored.data());
+  if (version > kSchemaVersion) {
+    throw StoreError("LMDB environment " + quoted(path) + " has schema version " + std::to_string(version) +
+                     ", newer than this build reads (" + std::to_string(kSchemaVersion) +
+                     "); upgrade voxfra");
+  }
+}
+
+// Opens (with `write`: creates) the named databases and checks or writes the
+// schema version. false when, reading, something is missing.
+bool open_databases_in(MDB_env* env, const std::string& path, const NamedDatabase* databases,
+                       std::size_t count, bool write) {
+  MDB_txn* txn = nullptr;
+  lmdb::check(mdb_txn_begin(env, nullptr, write ? 0 : MDB_RDONLY, &txn), "cannot begin a transaction");
+  lmdb::AbortGuard guard(txn);
+  MDB_dbi meta = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    int rc = mdb_dbi_open(txn, databases[i].name, write ? MDB_CREATE : 0, databases[i].dbi);
+    if (rc == MDB_NOTFOUND && !write) return false;
+    if (rc != 0) {
+      lmdb::fail(std::string("cannot open database \"") + databases[i].name + "\" in " + quoted(path), rc);
+    }
+    if (std::string_view(databases[i].name) == "meta") meta = *databases[i].dbi;
+  }
+
+  MDB_val key = lmdb::val(kSchemaKey), value;
+  int rc = mdb_get(txn, meta, &key, &value);
+  if (rc == MDB_NOTFOUND) {
+    if (!write) return false;
+    char version[4];
+    bytes::put_u32le(version, kSchemaVersion);
+    value = MDB_val{sizeof version, version};
+    lmdb::check(mdb_put(txn, meta, &key, &value, 0), "cannot write the schema version");
+  } else if (rc != 0) {
+    lmdb::fail("cannot read the schema version of " + quoted(path), rc);
+  } else {
+    check_schema(path, lmdb::view(value));
+  }
+  // Committing (a read transaction too) keeps the database handles open.
+  lmdb::check(guard.commit(), "cannot commit the opening transaction");
+  return true;
+}
+
+void open_databases(MDB_env* env, const std::string& path, const NamedDatabase* databases,
+                    std::size_t count, bool may_create) {
+  // An existing store is opened in a read transaction, so that opening
+  // never waits for (or holds) the writer lock.
+  if (open_databases_in(env, path, databases, count, false)) return;
+  if (!may_create) {
+    throw StoreError("LMDB environment " + quoted(path) + " holds no voxfra store (its databases are missing)");
+  }
+  open_databases_in(env, path, databases, count, true);
+}
+
+int append_in_one_txn(MDB_env* env, MDB_dbi calls_db, MDB_dbi callidx, PendingCall* const* calls,
+                      std::size_t count, UnixMillis now, std::int64_t window_ms) {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env, nullptr, 0, &txn);
+  if (rc != 0) return rc;
+  lmdb::AbortGuard guard(txn);
+  std::optional<std::uint64_t> next_sequence;
+  for (std::size_t i = 0; i < count; ++i) {
+    PendingCall& call = *calls[i];
+    if (call.result == PendingCall::Result::failed) continue;
+    // A duplicate earlier in this batch is found here too: the transaction
+    // sees its own writes.
+    std::optional<std::uint64_t> stored;
+    rc = find_recent(txn, callidx, call.idempotency_key, now, window_ms, stored);
+    if (rc != 0) return rc;
+    if (stored) {
+      call.result = PendingCall::Result::duplicate;
+      call.sequence = *stored;
+      continue;
+    }
+    if (!next_sequence) {
+      std::uint64_t last = 0;
+      rc = last_sequence(txn, calls_db, last);
+      if (rc != 0) return rc;
+      next_sequence = last + 1;
+    }
+    rc = append_one(txn, calls_db, callidx, call, *next_sequence, now);
+    if (rc != 0) return rc;
+    call.result = PendingCall::Result::stored;
+    call.sequence = (*next_sequence)++;
+  }
+  return guard.commit();
+}
+
+}  // namespace
+
+Store::Store(const StoreOptions& options) : path_(options.path) {
+  const bool may_create = options.create && !options.read_only;
+  if (may_create) make_directories(path_);
+  const bool is_new = !file_exists(path_ + "/data.mdb");
+  // Without `create`, a missing environment is an error, not a new empty one.
+  if (is_new && !may_create) cannot_open(path_, ENOENT);
+
+  int rc = mdb_env_create(&env_);
+  if (rc != 0) cannot_open(path_, rc);
+  try {
+    rc = mdb_env_set_maxdbs(env_, kMaxDatabases);
+    std::uint64_t map_size = options.map_size ? options.map_size : is_new ? kNewEnvironmentMapSize : 0;
+    if (rc == 0 && map_size != 0) rc = mdb_env_set_mapsize(env_, map_size);
+    if (rc == 0) rc = mdb_env_open(env_, path_.c_str(), environment_flags(options), 0600);
+    if (rc != 0) cannot_open(path_, rc);
+    const NamedDatabase databases[] = {{"endpoints", &endpoints_}, {"calls", &calls_},
+                                       {"callidx", &callidx_},     {"stats", &stats_},
+                                       {"meta", &meta_}};
+    open_databases(env_, path_, databases, std::size(databases), may_create);
+  } catch (...) {
+    mdb_env_close(env_);
+    env_ = nullptr;
+    throw;
+  }
+}
+
+Store::~Store() {
+  if (env_ != nullptr) mdb_env_close(env_);
+}
+
+void Store::append_calls(PendingCall* const* calls, std::size_t count, UnixMillis now,
+                         std::int64_t window_ms) {
+  for (std::size_t i = 0; i < count; ++i) {
+    calls[i]->result = PendingCall::Result::pending;
+    calls[i]->sequence = 0;
+    calls[i]->error = 0;
+    if (!key_fits(env_, calls[i]->idempotency_key)) {
+      calls[i]->result = PendingCall::Result::failed;
+      calls[i]->error = MDB_BAD_VALSIZE;
+    }
+  }
+  int rc;
+  try {
+    rc = append_in_one_txn(env_, calls_, callidx_, calls, count, now, window_ms);
+  } catch (const std::bad_alloc&) {
+    rc = ENOMEM;
+  } catch (...) {
+    rc = EIO;
+  }
+  if (rc == 0) return;
+  // The transaction was aborted: nothing of this batch is in the store.
+  for (std::size_t i = 0; i < count; ++i) {
+    calls[i]->result = PendingCall::Result::failed;
+    calls[i]->sequence = 0;
+    calls[i]->error = calls[i]->error ? calls[i]->error : rc;
+  }
+}
+
+int Store::add_stats(const std::pair<std::string, EndpointStats>* deltas, std::size_t count) {
+  try {
+    MDB_txn* txn = nullptr;
+    int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
+    if (rc != 0) return rc;
+    lmdb::AbortGuard guard(txn);
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto& [slug, delta] = deltas[i];
+      if (!key_fits(env_, slug)) continue;
+      MDB_val key = lmdb::val(slug), value;
+      EndpointStats total;
+      rc = mdb_get(txn, stats_, &key, &value);
+      if (rc != 0 && rc != MDB_NOTFOUND) return rc;
+      // Counters this build cannot read start again from zero rather than
+      // stopping every later flush.
+      if (rc == 0 && !decode_stats(lmdb::view(value), total)) total = EndpointStats{};
+      total.add(delta);
+      std::string encoded = encode_stats(total);
+      value = lmdb::val(encoded);
+      rc = mdb_put(txn, stats_, &key, &value, 0);
+      if (rc != 0) return rc;
+    }
+    return guard.commit();
+  } catch (const std::bad_alloc&) {
+    return ENOMEM;
+  } catch (...) {
+    return EIO;
+  }
+}
+
+int Store::sync() { return mdb_env_sync(env_, 1); }
+
+std::pair<std::uint64_t, std::uint64_t> Store::map_usage() const {
+  MDB_envinfo info;
+  MDB_stat stat;
+  if (mdb_env_info(env_, &info) != 0 || mdb_env_stat(env_, &stat) != 0) return {0, 0};
+  return {(static_cast<std::uint64_t>(info.me_last_pgno) + 1) * stat.ms_psize, info.me_mapsize};
+}
+
+}  // namespace voxfra

@@ -1,0 +1,59 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "auth/random.h"
+
+namespace voxfra {
+namespace {
+
+bool url_safe(const std::string& s) {
+  return s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+         std::string::npos;
+}
+
+TEST(Random, SlugIs32UrlSafeCharacters) {
+  std::string slug = random_slug();
+  EXPECT_EQ(slug.size(), 32u);
+  EXPECT_TRUE(url_safe(slug)) << slug;
+}
+
+TEST(Random, SlugsAreDistinct) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string slug = random_slug();
+    ASSERT_TRUE(url_safe(slug)) << slug;
+    seen.insert(slug);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(Random, SecretHasPrefixAnd256Bits) {
+  std::string secret = random_secret();
+  ASSERT_EQ(secret.rfind("whsec_", 0), 0u);
+  EXPECT_EQ(secret.size(), 6u + 43u);
+  EXPECT_TRUE(url_safe(secret.substr(6)));
+  EXPECT_NE(secret, random_secret());
+}
+
+TEST(Random, HexIsLowercaseAndTwiceTheBytes) {
+  std::string hex = random_hex(8);
+  EXPECT_EQ(hex.size(), 16u);
+  EXPECT_EQ(hex.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(random_hex(0), "");
+}
+
+TEST(Random, Base64UrlMatchesRfc4648Vectors) {
+  auto b64 = [](std::string_view s) {
+    return base64url(reinterpret_cast<const unsigned char*>(s.data()), s.size());
+  };
+  EXPECT_EQ(b64(""), "");
+  EXPECT_EQ(b64("f"), "Zg");
+  EXPECT_EQ(b64("fo"), "Zm8");
+  EXPECT_EQ(b64("foo"), "Zm9v");
+  EXPECT_EQ(b64("foob"), "Zm9vYg");
+  EXPECT_EQ(b64("\xfb\xff"), "-_8");  // the two characters that differ from base64
+}
+
+}  // namespace
+}  // namespace voxfra
