@@ -2,7 +2,7 @@
 // byte order of every machine we run on, but spelled out so that a database
 // file means the same everywhere); the `calls` keys are big-endian so that
 // LMDB's byte-wise key order is numeric order and MDB_APPEND applies.
-// Private to src/store.
+// Shared by the codecs in src/store and the CLI that reads `calls` by key.
 #pragma once
 #include <cstdint>
 #include <cstring>

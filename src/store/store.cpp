@@ -23,14 +23,16 @@ std::string quoted(const std::string& path) { return "\"" + path + "\""; }
   lmdb::fail("cannot open LMDB environment " + quoted(path), rc);
 }
 
-// mkdir -p with 0700: the store holds secrets, so nobody else may list it.
+// mkdir -p. The environment's own directory is 0700 (it holds secrets);
+// parents are 0755 so that NGINX's worker user can still reach it.
 void make_directories(const std::string& path) {
   for (std::size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
+    const bool leaf = slash == std::string::npos;
     std::string prefix = path.substr(0, slash);
-    if (!prefix.empty() && ::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (!prefix.empty() && ::mkdir(prefix.c_str(), leaf ? 0700 : 0755) != 0 && errno != EEXIST) {
       throw StoreError("cannot create directory " + quoted(prefix) + ": " + mdb_strerror(errno), errno);
     }
-    if (slash == std::string::npos) break;
+    if (leaf) break;
   }
 }
 

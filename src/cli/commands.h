@@ -1,0 +1,27 @@
+// Every `voxfra` command: its words, its options, its usage line, and the
+// function that runs it. main.cpp dispatches through this table.
+#pragma once
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "cli/args.h"
+#include "cli/context.h"
+
+namespace voxfra::cli {
+
+// `operands` are the words after the command's own two.
+using CommandFn = int (*)(const Cli& cli, const Args& args, std::span<const std::string> operands);
+
+struct Command {
+  std::string_view group;   // "endpoint"
+  std::string_view action;  // "create"
+  std::string_view usage;   // what follows "voxfra endpoint create"
+  std::string_view options;  // the options it takes, by name, space-separated
+  CommandFn run;
+};
+
+std::span<const Command> endpoint_commands();
+std::span<const Command> calls_commands();
+
+}  // namespace voxfra::cli

@@ -1,0 +1,195 @@
+// voxfra endpoint create|list|show|disable|enable|revoke|replace
+#include "auth/random.h"
+#include "cli/commands.h"
+#include "cli/endpoint_output.h"
+#include "cli/endpoint_records.h"
+#include "cli/errors.h"
+#include "cli/validate.h"
+
+namespace voxfra::cli {
+
+namespace {
+
+constexpr std::uint64_t kMaxRateLimit = 1'000'000;  // a minute; far beyond any provider's burst
+
+// The endpoint `endpoint create` describes, before it has a slug and id.
+struct NewEndpoint {
+  Endpoint endpoint;
+  std::optional<std::string> generated_secret;  // printed once
+};
+
+NewEndpoint read_create_options(const Args& args) {
+  NewEndpoint made;
+  Endpoint& e = made.endpoint;
+  for (std::string_view required : {"org", "client", "provider"}) {
+    if (!args.value(required)) throw UsageError("endpoint create needs --" + std::string(required));
+  }
+  e.org = check_name("org", *args.value("org"));
+  e.client = check_name("client", *args.value("client"));
+  e.provider = check_provider(*args.value("provider"));
+  for (const std::string& cidr : args.values("allow")) e.allow.push_back(check_cidr(cidr));
+  if (auto limit = args.value("rate-limit")) {
+    e.rate_limit = static_cast<std::uint32_t>(check_positive("rate-limit", *limit, kMaxRateLimit));
+  }
+  if (auto key = args.value("api-key")) {
+    if (e.provider != Provider::livekit) throw UsageError("--api-key is only for --provider livekit");
+    if (key->empty()) throw UsageError("--api-key is empty");
+    e.api_key = *key;
+  }
+  if (args.has("hmac") && args.has("secret-file")) {
+    throw UsageError("give --hmac (a new secret) or --secret-file (your own), not both");
+  }
+  if (args.has("hmac")) made.generated_secret = random_secret();
+  std::optional<std::string> secret = made.generated_secret;
+  if (auto file = args.value("secret-file")) secret = read_secret_file(*file);
+  if (secret) e.secrets.push_back({*secret, 0});
+  return made;
+}
+
+// Gives `e` a fresh slug and id, checks the one-active rule and saves it.
+void issue(Txn& txn, const Store& store, Endpoint& e, std::string_view except_slug) {
+  refuse_second_active(txn, store, e, except_slug);
+  do {
+    e.slug = random_slug();
+  } while (find_endpoint(txn, store, e.slug));  // 192 random bits: never in practice
+  e.id = "ep_" + random_hex(8);
+  e.status = EndpointStatus::active;
+  e.created_at = e.updated_at = now_millis();
+  save_endpoint(txn, store, e);
+}
+
+int endpoint_create(const Cli& cli, const Args& args, std::span<const std::string> operands) {
+  if (!operands.empty()) throw UsageError("endpoint create takes no argument \"" + operands.front() + "\"");
+  NewEndpoint made = read_create_options(args);
+  auto store = open_store(cli, Access::create);
+  Txn txn(*store, true);
+  issue(txn, *store, made.endpoint, "");
+  txn.commit();
+  print_issued(cli, made.endpoint, made.generated_secret);
+  return 0;
+}
+
+int endpoint_list(const Cli& cli, const Args& args, std::span<const std::string> operands) {
+  if (!operands.empty()) throw UsageError("endpoint list takes no argument \"" + operands.front() + "\"");
+  std::optional<std::string> org, client;
+  std::optional<Provider> provider;
+  std::optional<EndpointStatus> status;
+  if (auto v = args.value("org")) org = check_name("org", *v);
+  if (auto v = args.value("client")) client = check_name("client", *v);
+  if (auto v = args.value("provider")) provider = check_provider(*v);
+  if (auto v = args.value("status")) status = check_status(*v);
+
+  auto store = open_store(cli, Access::read);
+  Txn txn(*store, false);
+  std::vector<EndpointWithStats> shown;
+  for (Endpoint& e : all_endpoints(txn, *store)) {
+    if ((org && e.org != *org) || (client && e.client != *client) || (provider && e.provider != *provider) ||
+        (status && e.status != *status)) {
+      continue;
+    }
+    EndpointStats stats = endpoint_stats(txn, *store, e.slug);
+    shown.emplace_back(std::move(e), stats);
+  }
+  print_endpoint_list(cli, shown);
+  return 0;
+}
+
+int endpoint_show(const Cli& cli, const Args&, std::span<const std::string> operands) {
+  const std::string& slug = single_operand(operands, "endpoint show", "SLUG");
+  auto store = open_store(cli, Access::read);
+  Txn txn(*store, false);
+  Endpoint e = require_endpoint(txn, *store, slug);
+  print_endpoint(cli, {e, endpoint_stats(txn, *store, slug)});
+  return 0;
+}
+
+// disable, enable and revoke: one status change, checked and saved in one
+// write transaction, answered with the endpoint as `show` prints it.
+int change_status(const Cli& cli, std::span<const std::string> operands, std::string_view command,
+                  EndpointStatus target) {
+  const std::string& slug = single_operand(operands, command, "SLUG");
+  auto store = open_store(cli, Access::write);
+  Txn txn(*store, true);
+  Endpoint e = require_endpoint(txn, *store, slug);
+  if (e.status == EndpointStatus::revoked && target != EndpointStatus::revoked) {
+    throw CommandError("endpoint " + e.id + " is revoked and cannot be " +
+                       (target == EndpointStatus::active ? "enabled" : "disabled") +
+                       "; create a new one with `voxfra endpoint create`");
+  }
+  if (target == EndpointStatus::active) refuse_second_active(txn, *store, e, e.slug);
+  if (e.status != target) {
+    e.status = target;
+    e.updated_at = now_millis();
+    save_endpoint(txn, *store, e);
+  }
+  EndpointStats stats = endpoint_stats(txn, *store, slug);
+  txn.commit();
+  print_endpoint(cli, {e, stats});
+  return 0;
+}
+
+int endpoint_disable(const Cli& cli, const Args&, std::span<const std::string> operands) {
+  return change_status(cli, operands, "endpoint disable", EndpointStatus::inactive);
+}
+
+int endpoint_enable(const Cli& cli, const Args&, std::span<const std::string> operands) {
+  return change_status(cli, operands, "endpoint enable", EndpointStatus::active);
+}
+
+int endpoint_revoke(const Cli& cli, const Args&, std::span<const std::string> operands) {
+  return change_status(cli, operands, "endpoint revoke", EndpointStatus::revoked);
+}
+
+int endpoint_replace(const Cli& cli, const Args&, std::span<const std::string> operands) {
+  const std::string& slug = single_operand(operands, "endpoint replace", "SLUG");
+  auto store = open_store(cli, Access::write);
+  Txn txn(*store, true);
+  Endpoint old = require_endpoint(txn, *store, slug);
+  if (old.status == EndpointStatus::revoked) {
+    throw CommandError("endpoint " + old.id + " is already revoked" +
+                       (old.replaced_by.empty() ? "" : " (replaced by " + old.replaced_by + ")") +
+                       "; create a new one with `voxfra endpoint create`");
+  }
+  // Same routing, limits and allowlist; a new slug, id and (if it signed) secret.
+  Endpoint fresh;
+  fresh.org = old.org;
+  fresh.client = old.client;
+  fresh.provider = old.provider;
+  fresh.allow = old.allow;
+  fresh.rate_limit = old.rate_limit;
+  fresh.api_key = old.api_key;
+  std::optional<std::string> secret;
+  if (!old.secrets.empty()) {
+    secret = random_secret();
+    fresh.secrets.push_back({*secret, 0});
+  }
+  issue(txn, *store, fresh, old.slug);
+  old.status = EndpointStatus::revoked;
+  old.replaced_by = fresh.slug;
+  old.updated_at = fresh.created_at;
+  save_endpoint(txn, *store, old);
+  txn.commit();
+  print_issued(cli, fresh, secret, &old);
+  return 0;
+}
+
+constexpr Command kEndpointCommands[] = {
+    {"endpoint", "create",
+     "--org O --client C --provider P [--hmac | --secret-file F] [--allow CIDR]... [--rate-limit N] "
+     "[--api-key K]",
+     "org client provider hmac secret-file allow rate-limit api-key",
+     endpoint_create},
+    {"endpoint", "list", "[--org O] [--client C] [--provider P] [--status S]",
+     "org client provider status", endpoint_list},
+    {"endpoint", "show", "SLUG", "", endpoint_show},
+    {"endpoint", "disable", "SLUG", "", endpoint_disable},
+    {"endpoint", "enable", "SLUG", "", endpoint_enable},
+    {"endpoint", "revoke", "SLUG", "", endpoint_revoke},
+    {"endpoint", "replace", "SLUG", "", endpoint_replace},
+};
+
+}  // namespace
+
+std::span<const Command> endpoint_commands() { return kEndpointCommands; }
+
+}  // namespace voxfra::cli

@@ -1,0 +1,51 @@
+#include "cli/output.h"
+
+#include <algorithm>
+
+namespace voxfra::cli {
+
+Table::Table(std::vector<std::string> headers) { rows_.push_back(std::move(headers)); }
+
+void Table::add_row(std::vector<std::string> cells) {
+  cells.resize(rows_.front().size());
+  rows_.push_back(std::move(cells));
+}
+
+void Table::print(std::ostream& out) const {
+  const std::size_t columns = rows_.front().size();
+  std::vector<std::size_t> widths(columns, 0);
+  for (const auto& row : rows_) {
+    for (std::size_t c = 0; c < columns; ++c) widths[c] = std::max(widths[c], row[c].size());
+  }
+  for (const auto& row : rows_) {
+    std::string line;
+    for (std::size_t c = 0; c < columns; ++c) {
+      line += row[c];
+      if (c + 1 < columns) line.append(widths[c] - row[c].size() + 2, ' ');
+    }
+    line.erase(line.find_last_not_of(' ') + 1);  // no trailing blanks after an empty last cell
+    out << line << '\n';
+  }
+}
+
+void print_fields(std::ostream& out, const Fields& fields) {
+  std::size_t width = 0;
+  for (const auto& [name, value] : fields) width = std::max(width, name.size());
+  for (const auto& [name, value] : fields) {
+    out << name << ':' << std::string(width - name.size() + 2, ' ') << value << '\n';
+  }
+}
+
+std::string time_or_dash(UnixMillis t) { return t == 0 ? "-" : format_rfc3339(t); }
+
+void write_time(JsonWriter& w, std::string_view name, UnixMillis t) {
+  w.key(name);
+  if (t == 0) {
+    w.null();
+  } else {
+    char text[32];
+    w.string({text, format_rfc3339(t, text)});
+  }
+}
+
+}  // namespace voxfra::cli

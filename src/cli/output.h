@@ -1,0 +1,51 @@
+// Printing for people (aligned tables, "name: value" blocks) and for
+// programs (JSON built with voxfra::JsonWriter).
+#pragma once
+#include <memory_resource>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "record/json_writer.h"
+#include "util/time.h"
+
+namespace voxfra::cli {
+
+// Columns padded to their widest cell, two spaces apart.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> headers);
+  void add_row(std::vector<std::string> cells);
+  void print(std::ostream& out) const;
+
+ private:
+  std::vector<std::vector<std::string>> rows_;  // the first is the header
+};
+
+// "name:  value" lines with the values aligned.
+using Fields = std::vector<std::pair<std::string, std::string>>;
+void print_fields(std::ostream& out, const Fields& fields);
+
+// RFC 3339, or "-" for 0 (never).
+std::string time_or_dash(UnixMillis t);
+
+// Builds one JSON document and prints it on its own line.
+class JsonDocument {
+ public:
+  JsonDocument() : writer_(text_) {}
+  JsonDocument(const JsonDocument&) = delete;
+  JsonDocument& operator=(const JsonDocument&) = delete;
+  JsonWriter& writer() { return writer_; }
+  void print(std::ostream& out) const { out << text_ << '\n'; }
+
+ private:
+  std::pmr::string text_;
+  JsonWriter writer_;
+};
+
+// A time member: RFC 3339, or null when 0 (never).
+void write_time(JsonWriter& w, std::string_view name, UnixMillis t);
+
+}  // namespace voxfra::cli

@@ -1,0 +1,44 @@
+#include "cli/usage.h"
+
+#include "providers/provider.h"
+
+namespace voxfra::cli {
+
+namespace {
+
+void print_lines(std::ostream& out, std::span<const Command> commands) {
+  for (const Command& c : commands) out << "  voxfra " << c.group << ' ' << c.action << ' ' << c.usage << '\n';
+}
+
+void print_common(std::ostream& out) {
+  out << "\nEvery command takes:\n"
+         "  --db PATH    the LMDB environment directory (default: $VOXFRA_DB)\n"
+         "  --json       print JSON instead of a table\n"
+         "  -h, --help   show this help\n"
+         "\nP is one of: "
+      << provider_names()
+      << "\nT is an RFC 3339 time (2026-11-23T10:00:00Z) or a duration ago (15m, 24h, 7d)\n";
+}
+
+}  // namespace
+
+void print_usage(std::ostream& out) {
+  out << "usage: voxfra [--db PATH] [--json] COMMAND ...\n\nEndpoints (one secret webhook URL per org, client "
+         "and provider):\n";
+  print_lines(out, endpoint_commands());
+  out << "\nCalls (the unified records, newest first):\n";
+  print_lines(out, calls_commands());
+  print_common(out);
+}
+
+void print_group_usage(std::ostream& out, std::string_view group) {
+  out << "usage:\n";
+  print_lines(out, group == "endpoint" ? endpoint_commands() : calls_commands());
+  print_common(out);
+}
+
+void print_command_usage(std::ostream& out, const Command& command) {
+  out << "usage: voxfra " << command.group << ' ' << command.action << ' ' << command.usage << '\n';
+}
+
+}  // namespace voxfra::cli

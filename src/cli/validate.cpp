@@ -1,0 +1,108 @@
+#include "cli/validate.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <fstream>
+#include <iterator>
+#include <optional>
+
+#include "cli/errors.h"
+
+namespace voxfra::cli {
+
+namespace {
+
+constexpr std::size_t kMaxNameLength = 64;
+constexpr std::size_t kMinSecretLength = 16;
+
+std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '-';
+}
+
+std::optional<std::uint64_t> parse_unsigned(std::string_view text) {
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+std::string check_name(std::string_view option, std::string_view value) {
+  bool ok = !value.empty() && value.size() <= kMaxNameLength;
+  for (char c : value) ok = ok && is_name_char(c);
+  if (!ok) {
+    throw UsageError("--" + std::string(option) + " " + quoted(value) +
+                     ": use 1-64 characters of letters, digits, '.', '_' and '-'");
+  }
+  return std::string(value);
+}
+
+Provider check_provider(std::string_view value) {
+  if (auto provider = provider_from_name(value)) return *provider;
+  throw UsageError("unknown provider " + quoted(value) + "; one of: " + std::string(provider_names()));
+}
+
+EndpointStatus check_status(std::string_view value) {
+  for (auto status : {EndpointStatus::active, EndpointStatus::inactive, EndpointStatus::revoked}) {
+    if (endpoint_status_name(status) == value) return status;
+  }
+  throw UsageError("unknown status " + quoted(value) + "; one of: active, inactive, revoked");
+}
+
+std::string check_cidr(std::string_view value) {
+  std::string_view address = value;
+  std::optional<std::uint64_t> prefix;
+  if (auto slash = value.find('/'); slash != std::string_view::npos) {
+    address = value.substr(0, slash);
+    prefix = parse_unsigned(value.substr(slash + 1));
+    if (!prefix) throw UsageError("--allow " + quoted(value) + ": the prefix length is not a number");
+  }
+  std::string text(address);
+  unsigned char buf[16];
+  unsigned max_prefix = 0;
+  if (inet_pton(AF_INET, text.c_str(), buf) == 1) {
+    max_prefix = 32;
+  } else if (inet_pton(AF_INET6, text.c_str(), buf) == 1) {
+    max_prefix = 128;
+  } else {
+    throw UsageError("--allow " + quoted(value) + ": not an IPv4 or IPv6 address");
+  }
+  if (prefix && *prefix > max_prefix) {
+    throw UsageError("--allow " + quoted(value) + ": the prefix length is more than " + std::to_string(max_prefix));
+  }
+  return std::string(value);
+}
+
+std::uint64_t check_positive(std::string_view option, std::string_view value, std::uint64_t max) {
+  auto n = parse_unsigned(value);
+  if (!n || *n == 0 || *n > max) {
+    throw UsageError("--" + std::string(option) + " " + quoted(value) + ": expected a whole number from 1 to " +
+                     std::to_string(max));
+  }
+  return *n;
+}
+
+UnixMillis check_time(std::string_view option, std::string_view value, UnixMillis now) {
+  if (auto t = parse_iso8601(value)) return *t;
+  if (auto seconds = parse_duration_seconds(value)) return now - *seconds * 1000;
+  throw UsageError("--" + std::string(option) + " " + quoted(value) +
+                   ": expected an RFC 3339 time (2026-11-23T10:00:00Z) or a duration ago (15m, 24h, 7d)");
+}
+
+std::string read_secret_file(std::string_view path) {
+  std::ifstream in{std::string(path)};
+  if (!in) throw CommandError("cannot read the secret file " + quoted(path));
+  std::string secret{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.size() < kMinSecretLength) {
+    throw UsageError("--secret-file " + quoted(path) + ": the secret must be at least 16 characters");
+  }
+  return secret;
+}
+
+}  // namespace voxfra::cli
