@@ -225,7 +225,8 @@ Store::Store(const StoreOptions& options) : path_(options.path) {
     const NamedDatabase databases[] = {{"endpoints", &endpoints_}, {"calls", &calls_},
                                        {"callidx", &callidx_},     {"stats", &stats_},
                                        {"meta", &meta_}};
-    open_databases(env_, path_, databases, std::size(databases), may_create);
+    // Databases missing from an existing environment are made by any writer.
+    open_databases(env_, path_, databases, std::size(databases), !options.read_only);
   } catch (...) {
     mdb_env_close(env_);
     env_ = nullptr;
@@ -239,6 +240,7 @@ Store::~Store() {
 
 void Store::append_calls(PendingCall* const* calls, std::size_t count, UnixMillis now,
                          std::int64_t window_ms) {
+  if (count == 0) return;
   for (std::size_t i = 0; i < count; ++i) {
     calls[i]->result = PendingCall::Result::pending;
     calls[i]->sequence = 0;
