@@ -28,6 +28,11 @@ NewEndpoint read_create_options(const Args& args) {
   e.client = check_name("client", *args.value("client"));
   e.provider = check_provider(*args.value("provider"));
   for (const std::string& cidr : args.values("allow")) e.allow.push_back(check_cidr(cidr));
+  // The module reads endpoints without allocating, into fixed arrays: a
+  // longer list would make the endpoint unreadable there.
+  if (e.allow.size() > EndpointView::kMaxAllow) {
+    throw UsageError("at most " + std::to_string(EndpointView::kMaxAllow) + " --allow entries");
+  }
   if (auto limit = args.value("rate-limit")) {
     e.rate_limit = static_cast<std::uint32_t>(check_positive("rate-limit", *limit, kMaxRateLimit));
   }
