@@ -1,0 +1,22 @@
+#include "providers/adapter.h"
+
+namespace voxfra {
+
+namespace {
+
+// One line per provider that has an adapter.
+constexpr ProviderAdapter kAdapters[] = {
+    {Provider::vapi, map_vapi},
+    {Provider::custom, map_custom},
+};
+
+}  // namespace
+
+const ProviderAdapter* find_adapter(Provider p) {
+  for (const ProviderAdapter& adapter : kAdapters) {
+    if (adapter.provider == p) return &adapter;
+  }
+  return nullptr;
+}
+
+}  // namespace voxfra

@@ -1,0 +1,225 @@
+#include "record/json_writer.h"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+
+namespace voxfra {
+
+namespace {
+
+// What a byte needs when it stands in a JSON string.
+enum class ByteClass : std::uint8_t {
+  plain,     // printable ASCII: copied as is
+  escape,    // '"', '\\' and control characters
+  multibyte  // 0x80 and above: the start of a UTF-8 sequence (to validate)
+};
+
+constexpr std::array<ByteClass, 256> make_byte_classes() {
+  std::array<ByteClass, 256> classes{};
+  for (int b = 0; b < 256; ++b) {
+    if (b < 0x20 || b == '"' || b == '\\') {
+      classes[b] = ByteClass::escape;
+    } else if (b >= 0x80) {
+      classes[b] = ByteClass::multibyte;
+    } else {
+      classes[b] = ByteClass::plain;  // 0x7F (DEL) is allowed raw by RFC 8259
+    }
+  }
+  return classes;
+}
+
+constexpr std::array<ByteClass, 256> kByteClasses = make_byte_classes();
+
+constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD
+
+// The length of the well-formed UTF-8 sequence at `text[pos]` (Unicode
+// Table 3-7), or 0 when it is not one. `*bad_length` then receives the length
+// of the maximal ill-formed subpart to replace by one U+FFFD (at least 1), as
+// the Unicode standard recommends.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t pos, std::size_t* bad_length) {
+  const auto lead = static_cast<unsigned char>(text[pos]);
+  std::size_t length = 0;
+  unsigned char second_min = 0x80;
+  unsigned char second_max = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) second_min = 0xA0;  // no overlong forms
+    if (lead == 0xED) second_max = 0x9F;  // no surrogates D800-DFFF
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) second_min = 0x90;  // no overlong forms
+    if (lead == 0xF4) second_max = 0x8F;  // nothing above U+10FFFF
+  } else {
+    *bad_length = 1;  // a continuation byte, C0, C1 or F5..FF
+    return 0;
+  }
+  for (std::size_t i = 1; i < length; ++i) {
+    const unsigned char min = i == 1 ? second_min : 0x80;
+    const unsigned char max = i == 1 ? second_max : 0xBF;
+    if (pos + i >= text.size()) {
+      *bad_length = i;  // truncated at the end of the text
+      return 0;
+    }
+    const auto byte = static_cast<unsigned char>(text[pos + i]);
+    if (byte < min || byte > max) {
+      *bad_length = i;
+      return 0;
+    }
+  }
+  return length;
+}
+
+void append_escape(std::pmr::string& out, unsigned char byte) {
+  switch (byte) {
+    case '"': out.append("\\\""); return;
+    case '\\': out.append("\\\\"); return;
+    case '\b': out.append("\\b"); return;
+    case '\f': out.append("\\f"); return;
+    case '\n': out.append("\\n"); return;
+    case '\r': out.append("\\r"); return;
+    case '\t': out.append("\\t"); return;
+    default: {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const char unicode_escape[] = {'\\', 'u', '0', '0', kHex[byte >> 4], kHex[byte & 0xF]};
+      out.append(unicode_escape, sizeof(unicode_escape));
+      return;
+    }
+  }
+}
+
+template <typename Number>
+void append_number(std::pmr::string& out, Number value) {
+  char text[32];
+  const auto [end, error] = std::to_chars(text, text + sizeof(text), value);
+  (void)error;  // 32 characters hold any int64 and any shortest double
+  out.append(text, static_cast<std::size_t>(end - text));
+}
+
+}  // namespace
+
+void append_json_escaped(std::pmr::string& out, std::string_view value) {
+  // Valid text is copied in runs; only a byte that needs an escape or a
+  // replacement interrupts a run.
+  std::size_t run_start = 0;
+  std::size_t pos = 0;
+  while (pos < value.size()) {
+    const auto byte = static_cast<unsigned char>(value[pos]);
+    const ByteClass byte_class = kByteClasses[byte];
+    if (byte_class == ByteClass::plain) {
+      ++pos;
+      continue;
+    }
+    std::size_t skip = 1;
+    if (byte_class == ByteClass::multibyte) {
+      std::size_t length = utf8_sequence_length(value, pos, &skip);
+      if (length != 0) {
+        pos += length;
+        continue;
+      }
+    }
+    out.append(value.data() + run_start, pos - run_start);
+    if (byte_class == ByteClass::escape) {
+      append_escape(out, byte);
+    } else {
+      out.append(kReplacementCharacter);
+    }
+    pos += skip;
+    run_start = pos;
+  }
+  out.append(value.data() + run_start, pos - run_start);
+}
+
+void JsonWriter::before_value() {
+  if (after_key_) {
+    after_key_ = false;  // the key wrote the separator already
+    return;
+  }
+  if (!first_) out_.push_back(',');
+  first_ = false;
+}
+
+JsonWriter& JsonWriter::begin_object() {
+  before_value();
+  out_.push_back('{');
+  first_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::end_object() {
+  out_.push_back('}');
+  first_ = false;
+  return *this;
+}
+
+JsonWriter& JsonWriter::begin_array() {
+  before_value();
+  out_.push_back('[');
+  first_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::end_array() {
+  out_.push_back(']');
+  first_ = false;
+  return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view name) {
+  before_value();
+  out_.push_back('"');
+  append_json_escaped(out_, name);
+  out_.append("\":");
+  after_key_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::string(std::string_view value) {
+  before_value();
+  out_.push_back('"');
+  append_json_escaped(out_, value);
+  out_.push_back('"');
+  return *this;
+}
+
+JsonWriter& JsonWriter::integer(std::int64_t value) {
+  before_value();
+  append_number(out_, value);
+  return *this;
+}
+
+JsonWriter& JsonWriter::number(double value) {
+  if (!std::isfinite(value)) return null();
+  // Whole numbers that a double holds exactly print as integers: the
+  // shortest form would write 1000000000000000 as "1e+15".
+  constexpr double kLargestExactInteger = 9007199254740992.0;  // 2^53
+  if (std::trunc(value) == value && std::fabs(value) <= kLargestExactInteger) {
+    return integer(static_cast<std::int64_t>(value));
+  }
+  before_value();
+  append_number(out_, value);
+  return *this;
+}
+
+JsonWriter& JsonWriter::boolean(bool value) {
+  before_value();
+  out_.append(value ? "true" : "false");
+  return *this;
+}
+
+JsonWriter& JsonWriter::null() {
+  before_value();
+  out_.append("null");
+  return *this;
+}
+
+JsonWriter& JsonWriter::raw(std::string_view json) {
+  before_value();
+  out_.append(json);
+  return *this;
+}
+
+}  // namespace voxfra
