@@ -20,7 +20,7 @@ my @bad = (
       qr/"voxfra_max_body" directive invalid size "0"/ ],
     [ 'voxfra_store size',     sub { $_[0] =~ s/size=1g/size=lots/ },
       qr/"voxfra_store" directive invalid map size "size=lots"/ ],
-    [ 'voxfra_store durability', sub { $_[0] =~ s/durability=fsync/durability=maybe/ },
+    [ 'voxfra_store durability', sub { $_[0] =~ s/(voxfra_store [^;]*)durability=fsync/$1durability=maybe/ },
       qr/"voxfra_store" directive invalid parameter "durability=maybe"/ ],
     [ 'voxfra_store twice',    sub { $_[0] =~ s/(voxfra_store [^;]*;)/$1\n    $1/ },
       qr/"voxfra_store" directive is duplicate/ ],
@@ -54,7 +54,7 @@ for my $case (@bad) {
 # Alternative spellings that are valid.
 for my $case (['1000r/m' => sub { $_[0] =~ s/1000 r\/m/1000r\/m/ }],
               ['r/s'     => sub { $_[0] =~ s/1000 r\/m/10 r\/s/ }],
-              ['durability=os' => sub { $_[0] =~ s/durability=fsync/durability=os/ }],
+              ['durability=os' => sub { $_[0] =~ s/(voxfra_store [^;]*)durability=fsync/$1durability=os/ }],
               ['provider= and slug= with variables' =>
                    sub { $_[0] =~ s/voxfra_ingest;/voxfra_ingest zone=voxfra provider=\$arg_p slug=\$arg_s;/ }]) {
     my ($name, $edit) = @$case;

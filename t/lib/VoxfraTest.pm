@@ -233,7 +233,8 @@ sub request {
     my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port}, Timeout => 10)
         or croak "connect: $!";
     my @h = @{ $o{headers} // [] };
-    my %has = map { lc $h[$_ * 2] => 1 } 0 .. $#h / 2;
+    my %has;
+    for (my $i = 0; $i < @h; $i += 2) { $has{ lc $h[$i] } = 1 }
     my $head = "$method $path HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
     for (my $i = 0; $i < @h; $i += 2) { $head .= "$h[$i]: $h[$i + 1]\r\n" }
     if ($o{chunks}) {
