@@ -25,10 +25,12 @@ extern "C" {
 #include <utility>
 #include <vector>
 
+#include "ingest/admission.h"
 #include "ingest/ingest.h"
 #include "ingest/outcome.h"
 #include "ingest/response.h"
 #include "ingest/stats_accumulator.h"
+#include "limits/zone_state.h"
 #include "providers/provider.h"
 #include "store/store.h"
 
@@ -77,14 +79,20 @@ struct LocConf {
   ngx_uint_t rate_limit;  // requests a minute, the endpoints' default
 };
 
-// The zone's header: rate-limit state and idempotency keys go in its slab.
+// A voxfra_zone: rate-limit state and idempotency keys (src/limits), in one
+// block of the zone's slab, kept across reloads.
 struct ZoneHeader {
   uint32_t version;
+  uint32_t eviction_logged;  // the "zone is full" warning is logged once
+  void* block;
+  size_t block_size;
 };
 
 struct Zone {
+  ngx_shm_zone_t* shm_zone;
   ngx_slab_pool_t* shpool;
   ZoneHeader* header;
+  voxfra::ZoneState state;
 };
 
 // ---------------------------------------------------------------------------
@@ -131,7 +139,10 @@ struct RequestCtx {
   std::string_view error_body;  // the JSON that replaces NGINX's error page
   voxfra::EndpointView endpoint;
   voxfra::PendingCall call;
+  voxfra::IdempotencyHash idempotency_hash;
   ngx_msec_t idempotency_window;
+  Zone* zone;
+  unsigned retry_after;  // 429: whole seconds until a request would pass
 };
 
 // ---------------------------------------------------------------------------
@@ -221,6 +232,15 @@ ngx_int_t send_json(ngx_http_request_t* r, RequestCtx* ctx, ngx_uint_t status,
     static ngx_str_t allow = ngx_string("Allow");
     if (add_header(r, allow, "POST") != NGX_OK) return NGX_ERROR;
   }
+  if (status == NGX_HTTP_TOO_MANY_REQUESTS) {
+    static ngx_str_t retry_after = ngx_string("Retry-After");
+    u_char* p = static_cast<u_char*>(ngx_pnalloc(r->pool, NGX_INT_T_LEN));
+    if (p == nullptr) return NGX_ERROR;
+    u_char* last = ngx_sprintf(p, "%ui", static_cast<ngx_uint_t>(ctx->retry_after));
+    if (add_header(r, retry_after, {reinterpret_cast<char*>(p), static_cast<size_t>(last - p)}) != NGX_OK) {
+      return NGX_ERROR;
+    }
+  }
 
   ngx_int_t rc = ngx_http_send_header(r);
   if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) return rc;
@@ -248,6 +268,7 @@ ngx_int_t respond(ngx_http_request_t* r, RequestCtx* ctx, Outcome outcome, Reaso
   f.record_id = ctx->record_id;
   f.details_json = details;
   f.event = event;
+  f.retry_after_seconds = reason == Reason::rate_limited ? ctx->retry_after : 0;
   ngx_uint_t status = outcome == Outcome::rejected ? voxfra::reason_http_status(reason) : NGX_HTTP_OK;
   return send_json(r, ctx, status, voxfra::write_response(f, ctx->mem));
 }
@@ -329,6 +350,30 @@ class NgxHeaders final : public voxfra::HeaderLookup {
 };
 
 // ---------------------------------------------------------------------------
+// The zone, under its mutex
+
+class ZoneLock {
+ public:
+  explicit ZoneLock(Zone* zone) : zone_(zone) { ngx_shmtx_lock(&zone_->shpool->mutex); }
+  ~ZoneLock() { ngx_shmtx_unlock(&zone_->shpool->mutex); }
+  ZoneLock(const ZoneLock&) = delete;
+  ZoneLock& operator=(const ZoneLock&) = delete;
+
+  // The tables evict the least recently used entries when full and never
+  // fail a request for it; the operator hears about it once per zone.
+  void warn_full(const char* what) {
+    if (zone_->header->eviction_logged) return;
+    zone_->header->eviction_logged = 1;
+    ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                  "voxfra_zone \"%V\" is full: forgetting the oldest %s; consider a larger zone",
+                  &zone_->shm_zone->shm.name, what);
+  }
+
+ private:
+  Zone* zone_;
+};
+
+// ---------------------------------------------------------------------------
 // Storing: the write queue and its thread task
 
 void post_write_batch();
@@ -344,6 +389,13 @@ void finish_stored(RequestCtx* ctx) {
     } else {
       voxfra::record_id(ctx->call.sequence, id);
       ctx->record_id = {id, 16};
+      // Stored (now or before): later deliveries are answered from the zone.
+      // A call whose storing failed is not remembered.
+      ZoneLock lock(ctx->zone);
+      if (ctx->zone->state.remember(ctx->idempotency_hash, ctx->call.sequence, voxfra::now_millis(),
+                                    static_cast<int64_t>(ctx->idempotency_window))) {
+        lock.warn_full("idempotency keys");
+      }
       Outcome outcome = ctx->call.result == voxfra::PendingCall::Result::stored ? Outcome::accepted
                                                                                  : Outcome::duplicate;
       rc = respond(r, ctx, outcome, Reason::none);
@@ -355,7 +407,6 @@ void finish_stored(RequestCtx* ctx) {
     rc = respond(r, ctx, Outcome::rejected, Reason::storage_failed);
   }
   ngx_http_finalize_request(r, rc);
-  ngx_http_run_posted_requests(r->connection);
 }
 
 void write_batch_thread(void* data, ngx_log_t*) {
@@ -372,12 +423,14 @@ void write_batch_done(ngx_event_t* ev) {
   done.swap(w->batch);
   w->batch_calls.clear();
   for (RequestCtx* ctx : done) {
+    ngx_connection_t* c = ctx->r->connection;
     try {
       finish_stored(ctx);
     } catch (const std::exception& e) {
-      ngx_log_error(NGX_LOG_ALERT, ctx->r->connection->log, 0, "voxfra: %s", e.what());
+      ngx_log_error(NGX_LOG_ALERT, c->log, 0, "voxfra: %s", e.what());
       ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
     }
+    ngx_http_run_posted_requests(c);
   }
   done.clear();
   if (w->batch.capacity() < done.capacity()) w->batch.swap(done);  // keep the larger buffer
@@ -459,6 +512,21 @@ bool route(ngx_http_request_t* r, LocConf* lcf, std::string_view* provider, std:
   return true;
 }
 
+bool client_allowed(ngx_http_request_t* r) {
+  const sockaddr* sa = r->connection->sockaddr;
+  const unsigned char* address = nullptr;
+  size_t length = 0;
+  if (sa->sa_family == AF_INET) {
+    address = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
+    length = 4;
+  } else if (sa->sa_family == AF_INET6) {
+    address = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr);
+    length = 16;
+  }
+  auto* ctx = static_cast<RequestCtx*>(ngx_http_get_module_ctx(r, ngx_http_voxfra_module));
+  return voxfra::client_allowed(ctx->endpoint, address, length);
+}
+
 void body_read(ngx_http_request_t* r);
 
 ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
@@ -486,6 +554,23 @@ ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
   ctx->slug = slug;
   ctx->endpoint_id = ctx->endpoint.id;
   ctx->idempotency_window = lcf->idempotency_window;
+  ctx->zone = static_cast<Zone*>(lcf->zone->data);
+
+  // The address NGINX sees, after the realip module if it is configured.
+  if (!client_allowed(r)) return reject_early(r, ctx, Reason::forbidden);
+
+  // Before the body is read: a flood costs no more than its headers.
+  uint32_t limit = ctx->endpoint.rate_limit ? ctx->endpoint.rate_limit : static_cast<uint32_t>(lcf->rate_limit);
+  voxfra::RateVerdict rate;
+  {
+    ZoneLock lock(ctx->zone);
+    rate = ctx->zone->state.check_rate(slug, limit, ctx->received_at);
+    if (rate.evicted) lock.warn_full("endpoint rates");
+  }
+  if (!rate.allowed) {
+    ctx->retry_after = rate.retry_after_seconds;
+    return reject_early(r, ctx, Reason::rate_limited);
+  }
 
   if (r->headers_in.content_length_n > lcf->max_body) {
     return reject_early(r, ctx, Reason::body_too_large);
@@ -542,8 +627,24 @@ void process_body(ngx_http_request_t* r, RequestCtx* ctx) {
         r, respond(r, ctx, result.outcome, result.reason, result.details_json, result.event));
     return;
   }
-  // Answered when the batch holding the call is committed.
   ctx->call = result.call;
+  ctx->idempotency_hash = voxfra::idempotency_hash(ctx->call.idempotency_key);
+  uint64_t stored = 0;
+  bool seen;
+  {
+    ZoneLock lock(ctx->zone);
+    seen = ctx->zone->state.seen(ctx->idempotency_hash, ctx->received_at,
+                                 static_cast<int64_t>(ctx->idempotency_window), &stored);
+  }
+  if (seen) {
+    // The fast path: a delivery of a call this zone saw stored. LMDB's call
+    // index stays the truth for everything the zone does not know.
+    ctx->call.result = voxfra::PendingCall::Result::duplicate;
+    ctx->call.sequence = stored;
+    finish_stored(ctx);
+    return;
+  }
+  // Answered when the batch holding the call is committed.
   g_worker->queue.push_back(ctx);
   post_write_batch();
 }
@@ -761,12 +862,13 @@ ngx_int_t init_zone(ngx_shm_zone_t* shm_zone, void* data) {
     auto* old = static_cast<Zone*>(data);
     zone->shpool = old->shpool;
     zone->header = old->header;
+    zone->state = old->state;
     return NGX_OK;
   }
   zone->shpool = reinterpret_cast<ngx_slab_pool_t*>(shm_zone->shm.addr);
   if (shm_zone->shm.exists) {
     zone->header = static_cast<ZoneHeader*>(zone->shpool->data);
-    return NGX_OK;
+    return voxfra::ZoneState::attach(zone->header->block, &zone->state) ? NGX_OK : NGX_ERROR;
   }
   zone->header = static_cast<ZoneHeader*>(ngx_slab_calloc(zone->shpool, sizeof(ZoneHeader)));
   if (zone->header == nullptr) return NGX_ERROR;
@@ -776,6 +878,17 @@ ngx_int_t init_zone(ngx_shm_zone_t* shm_zone, void* data) {
   zone->shpool->log_ctx = static_cast<u_char*>(ngx_slab_alloc(zone->shpool, len));
   if (zone->shpool->log_ctx == nullptr) return NGX_ERROR;
   ngx_sprintf(zone->shpool->log_ctx, " in voxfra_zone \"%V\"%Z", &shm_zone->shm.name);
+  // The tables take what is left, in one block: they evict by themselves
+  // when full, so the slab never runs out under a request.
+  size_t size = zone->shpool->pfree > 1 ? (zone->shpool->pfree - 1) * ngx_pagesize : 0;
+  void* block = size ? ngx_slab_alloc(zone->shpool, size) : nullptr;
+  if (block == nullptr || !voxfra::ZoneState::format(block, size) ||
+      !voxfra::ZoneState::attach(block, &zone->state)) {
+    ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0, "voxfra_zone \"%V\" is too small", &shm_zone->shm.name);
+    return NGX_ERROR;
+  }
+  zone->header->block = block;
+  zone->header->block_size = size;
   return NGX_OK;
 }
 
@@ -802,6 +915,8 @@ char* set_zone(ngx_conf_t* cf, ngx_command_t*, void* conf) {
   }
   auto* zone = static_cast<Zone*>(ngx_pcalloc(cf->pool, sizeof(Zone)));
   if (zone == nullptr) return static_cast<char*>(NGX_CONF_ERROR);
+  new (zone) Zone{};
+  zone->shm_zone = shm_zone;
   shm_zone->init = init_zone;
   shm_zone->data = zone;
   auto** slot = static_cast<ngx_shm_zone_t**>(ngx_array_push(&mcf->zones));

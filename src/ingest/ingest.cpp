@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "auth/signature.h"
 #include "providers/adapter.h"
 #include "record/call_record.h"
 #include "record/json_writer.h"
@@ -49,6 +50,17 @@ std::string_view details_json(const std::pmr::vector<FieldProblem>& problems,
   return *out;
 }
 
+std::string_view signature_problem(SignatureCheck check) {
+  switch (check) {
+    case SignatureCheck::ok: return "is valid";
+    case SignatureCheck::missing: return "is missing";
+    case SignatureCheck::malformed: return "is malformed";
+    case SignatureCheck::mismatch: return "does not match the body";
+    case SignatureCheck::stale: return "has a timestamp outside the tolerance";
+  }
+  return "is invalid";
+}
+
 IngestResult rejected(Reason reason) {
   IngestResult r;
   r.outcome = Outcome::rejected;
@@ -63,8 +75,30 @@ IngestResult Ingestor::process(const EndpointView& endpoint, const IngestRequest
   const ProviderAdapter* adapter = find_adapter(endpoint.provider);
   if (adapter == nullptr) return rejected(Reason::internal_error);
 
-  // Signature checks (per provider scheme) belong here, over the raw bytes,
-  // before anything is parsed.
+  // An endpoint with a secret takes only what its provider's scheme proves
+  // was signed with it: verified over the raw bytes, before any parsing.
+  if (endpoint.secret_count > 0) {
+    const SignatureScheme* scheme = signature_scheme_for(endpoint.provider);
+    SignatureCheck check = SignatureCheck::mismatch;
+    std::string_view header = "signature";
+    if (scheme != nullptr) {
+      SignatureRequest signed_request;
+      signed_request.headers = request.headers;
+      signed_request.body = std::string_view(request.body, request.body_size);
+      signed_request.now = request.received_at;
+      signed_request.endpoint = &endpoint;
+      check = scheme->verify(signed_request);
+      header = scheme->header();
+    }
+    if (check != SignatureCheck::ok) {
+      IngestResult r = rejected(Reason::bad_signature);
+      std::pmr::vector<FieldProblem> problems(mem);
+      problems.push_back({header, scheme != nullptr ? signature_problem(check)
+                                                    : "cannot be verified for this provider yet"});
+      r.details_json = details_json(problems, mem);
+      return r;
+    }
+  }
 
   simdjson::dom::element root;
   auto error = impl_->parser.parse(request.body, request.body_size, false).get(root);

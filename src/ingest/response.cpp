@@ -18,6 +18,7 @@ std::string_view write_response(const ResponseFields& f, std::pmr::memory_resour
   if (!f.call_id.empty()) w.field("callId", f.call_id);
   if (!f.record_id.empty()) w.field("recordId", f.record_id);
   if (!f.event.empty()) w.field("event", f.event);
+  if (f.retry_after_seconds != 0) w.key("retryAfter").integer(f.retry_after_seconds);
   if (!f.details_json.empty()) w.key("details").raw(f.details_json);
   w.end_object();
   // The string lives in `mem` and is never destroyed: `mem` is an arena.

@@ -15,7 +15,8 @@ struct ResponseFields {
   std::string_view call_id;       // accepted, duplicate
   std::string_view record_id;     // accepted, duplicate (the stored one)
   std::string_view event;         // ignored: the event that was not a final report
-  std::string_view details_json;  // 400: a JSON array of {field, problem}
+  std::string_view details_json;  // 400, 401: a JSON array of {field, problem}
+  unsigned retry_after_seconds = 0;  // 429: as in the Retry-After header
 };
 
 // {"status":"accepted","requestId":…,"callId":…,"recordId":…}

@@ -8,6 +8,7 @@ package VoxfraTest;
 use strict;
 use warnings;
 use Carp qw(croak);
+use Scalar::Util ();
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Path qw(make_path remove_tree);
@@ -112,12 +113,20 @@ sub nginx_test {
     return ($code, $out . $err);
 }
 
+# Every NGINX a test started, stopped in an END block that runs before
+# File::Temp removes the prefixes (END blocks run last-defined first).
+my %RUNNING;
+END { $_->stop for grep { defined } values %RUNNING }
+
 sub start {
     my ($self) = @_;
     my ($code, $out, $err) = run_cmd($self->nginx_cmd());
     croak "nginx did not start ($code): $out$err\n" . $self->error_log if $code;
     $self->wait_port or croak "nginx is not listening on $self->{port}\n" . $self->error_log;
     $self->{running} = 1;
+    $self->{pid} = $self->master_pid;
+    $RUNNING{"$self"} = $self;
+    Scalar::Util::weaken($RUNNING{"$self"});
     return $self;
 }
 
@@ -141,6 +150,11 @@ sub master_pid {
 sub worker_pids {
     my ($self) = @_;
     my $master = $self->master_pid or return ();
+    return $self->worker_pids_of($master);
+}
+
+sub worker_pids_of {
+    my ($self, $master) = @_;
     my @pids;
     for my $stat (glob '/proc/[0-9]*/stat') {
         open my $fh, '<', $stat or next;
@@ -151,14 +165,18 @@ sub worker_pids {
     return @pids;
 }
 
+# Graceful (QUIT), then KILL after 10 s; by pid, so that it works even when
+# the prefix is already gone.
 sub stop {
     my ($self) = @_;
     return unless $self->{running};
-    my $pid = $self->master_pid;
-    run_cmd($self->nginx_cmd('-s', 'quit'));
-    for (1 .. 200) { last unless $pid && kill 0, $pid; sleep 0.05 }
-    kill 'KILL', $pid if $pid && kill 0, $pid;
     $self->{running} = 0;
+    delete $RUNNING{"$self"};
+    my $pid = $self->master_pid || $self->{pid} or return;
+    kill 'QUIT', $pid;
+    for (1 .. 200) { return unless kill 0, $pid; sleep 0.05 }
+    kill 'KILL', $pid;
+    kill 'KILL', $self->worker_pids_of($pid);
 }
 
 sub reload {

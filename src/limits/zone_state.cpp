@@ -1,0 +1,80 @@
+#include "limits/zone_state.h"
+
+#include <cstring>
+
+#include "limits/idempotency_table.h"
+#include "limits/rate_window.h"
+
+namespace voxfra {
+
+namespace {
+
+// The block starts with where the two tables are, so that attach() in
+// another process (or after a reload) finds them without recomputing.
+struct ZoneLayout {
+  std::uint64_t magic;
+  std::uint64_t rates_offset;
+  std::uint64_t keys_offset;
+};
+constexpr std::uint64_t kZoneMagic = 0x766f78667a6f6e31ULL;  // "voxfzon1"
+
+constexpr std::size_t align8(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
+
+}  // namespace
+
+IdempotencyHash idempotency_hash(std::string_view idempotency_key) {
+  Key128 k = hash_key(idempotency_key);
+  return {k.hi, k.lo};
+}
+
+bool ZoneState::format(void* block, std::size_t size) {
+  if (reinterpret_cast<std::uintptr_t>(block) % 8 != 0 || size < sizeof(ZoneLayout)) return false;
+  auto* base = static_cast<unsigned char*>(block);
+  std::size_t rates_offset = align8(sizeof(ZoneLayout));
+  std::size_t rates_size = align8((size - rates_offset) / 4);
+  std::size_t keys_offset = rates_offset + rates_size;
+  if (keys_offset >= size) return false;
+  if (!RateTable::init(base + rates_offset, rates_size)) return false;
+  if (!IdempotencyTable::init(base + keys_offset, size - keys_offset)) return false;
+  auto* layout = ::new (base) ZoneLayout{0, rates_offset, keys_offset};
+  layout->magic = kZoneMagic;  // last: valid only once both tables are
+  return true;
+}
+
+bool ZoneState::attach(void* block, ZoneState* out) {
+  auto* base = static_cast<unsigned char*>(block);
+  ZoneLayout layout;
+  std::memcpy(&layout, base, sizeof(layout));
+  if (layout.magic != kZoneMagic) return false;
+  if (!RateTable::attach(base + layout.rates_offset) || !IdempotencyTable::attach(base + layout.keys_offset)) {
+    return false;
+  }
+  out->rates_ = base + layout.rates_offset;
+  out->keys_ = base + layout.keys_offset;
+  return true;
+}
+
+RateVerdict ZoneState::check_rate(std::string_view slug, std::uint32_t limit_per_minute, UnixMillis now) {
+  RateDecision d = RateTable::attach(rates_)->check(rate_key(slug), limit_per_minute, now);
+  return {d.allowed, d.retry_after_seconds, d.evicted};
+}
+
+bool ZoneState::seen(const IdempotencyHash& key, UnixMillis now, std::int64_t window_ms,
+                     std::uint64_t* sequence) {
+  auto found = IdempotencyTable::attach(keys_)->lookup(Key128{key.hi, key.lo}, now, window_ms);
+  if (!found) return false;
+  *sequence = *found;
+  return true;
+}
+
+bool ZoneState::remember(const IdempotencyHash& key, std::uint64_t sequence, UnixMillis now,
+                         std::int64_t window_ms) {
+  auto table = IdempotencyTable::attach(keys_);
+  table->forget_older_than(now - window_ms);
+  return table->remember(Key128{key.hi, key.lo}, sequence, now).evicted;
+}
+
+std::uint32_t ZoneState::rate_capacity() const { return RateTable::attach(rates_)->capacity(); }
+std::uint32_t ZoneState::key_capacity() const { return IdempotencyTable::attach(keys_)->capacity(); }
+
+}  // namespace voxfra
