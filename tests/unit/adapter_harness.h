@@ -1,0 +1,94 @@
+// Runs a provider adapter over a JSON text as the ingest core does (one
+// parse, one Payload and one CallRecord in an arena) and keeps everything
+// alive for the test to inspect.
+#pragma once
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <fstream>
+#include <memory_resource>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "providers/adapter.h"
+#include "record/call_record.h"
+#include "record/json_writer.h"
+
+namespace voxfra::testing {
+
+inline std::string read_fixture(const std::string& name) {
+  std::ifstream file(std::string(VOXFRA_FIXTURES) + "/" + name, std::ios::binary);
+  EXPECT_TRUE(file.good()) << "fixture " << name;
+  std::ostringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// `text` with its one occurrence of `from` replaced: a test that edits a
+// fixture fails loudly when the fixture no longer holds what it edits.
+inline std::string replaced(std::string text, std::string_view from, std::string_view to) {
+  const std::size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << "not in the text: " << from;
+  if (at == std::string::npos) return text;
+  EXPECT_EQ(text.find(from, at + 1), std::string::npos) << "more than once in the text: " << from;
+  return text.replace(at, from.size(), to);
+}
+
+using Problems = std::vector<std::pair<std::string, std::string>>;
+
+class AdapterRun {
+ public:
+  AdapterRun(AdapterFn adapter, std::string_view json) : body_(json) {
+    simdjson::dom::element root;
+    const auto error = parser_.parse(body_).get(root);
+    EXPECT_EQ(error, simdjson::SUCCESS) << "test JSON does not parse: " << json;
+    if (error) return;
+    payload_.emplace(root, &arena_, nullptr);
+    verdict_ = adapter(*payload_, record_);
+  }
+
+  Verdict verdict() const { return verdict_; }
+  const CallRecord& record() const { return record_; }
+
+  Problems problems() const {
+    Problems list;
+    if (!payload_) return list;
+    for (const FieldProblem& p : payload_->problems()) list.emplace_back(p.field, p.problem);
+    return list;
+  }
+
+  // The record as the ingest core stores it, with an empty context.
+  std::string record_json() {
+    std::pmr::string text(&arena_);
+    JsonWriter w(text);
+    write_call_record(w, RecordContext{}, record_);
+    return std::string(text);
+  }
+
+ private:
+  std::pmr::monotonic_buffer_resource arena_;
+  simdjson::dom::parser parser_;
+  simdjson::padded_string body_;
+  std::optional<Payload> payload_;
+  CallRecord record_{&arena_};
+  Verdict verdict_ = Verdict::invalid;
+};
+
+}  // namespace voxfra::testing
+
+namespace voxfra {
+
+// Verdicts by name in gtest's messages (found by ADL).
+inline std::ostream& operator<<(std::ostream& out, Verdict verdict) {
+  switch (verdict) {
+    case Verdict::end_of_call: return out << "end_of_call";
+    case Verdict::ignored: return out << "ignored";
+    case Verdict::invalid: return out << "invalid";
+  }
+  return out << "?";
+}
+
+}  // namespace voxfra
