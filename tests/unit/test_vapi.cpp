@@ -252,6 +252,19 @@ TEST(VapiLegacy, TimesFallBackToTheCall) {
   EXPECT_DOUBLE_EQ(*run.record().duration_seconds, 154.465);
 }
 
+TEST(VapiLegacy, MessageTimesWinOverTheCallsAndMustBeValid) {
+  const std::string call_times = R"("type":"inboundPhoneCall","startedAt":"2024-11-23T08:17:59.001Z",)"
+                                 R"("endedAt":"2024-11-23T08:20:01.004Z",)";
+  const std::string body = replaced(report(), R"("type":"inboundPhoneCall",)", call_times);
+  AdapterRun run(map_vapi, body);
+  EXPECT_EQ(run.record().started_at, 1732349882512);
+  EXPECT_EQ(run.record().ended_at, 1732349997880);
+
+  AdapterRun bad(map_vapi, replaced(body, R"("startedAt":"2024-11-23T08:18:02.512Z")", R"("startedAt":"")"));
+  EXPECT_EQ(bad.verdict(), Verdict::invalid) << "a bad time is not papered over by the fallback";
+  EXPECT_EQ(bad.problems(), (Problems{{"message.startedAt", "must be an RFC 3339 time"}}));
+}
+
 TEST(VapiLegacy, DurationInSecondsOrMinutes) {
   {
     AdapterRun run(map_vapi, replaced(legacy_report(), R"("durationMs":154465)", R"("durationSeconds":12.5)"));
