@@ -1,0 +1,195 @@
+#include "auth/hmac.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+
+namespace voxfra {
+
+namespace {
+
+// Fetched once: an explicit fetch per call would take OpenSSL's provider
+// lock on every request. Never freed; the process keeps them to the end.
+EVP_MAC* hmac_algorithm() {
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  return mac;
+}
+
+EVP_MD* sha256_algorithm() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+[[noreturn]] void openssl_failed(const char* what) {
+  throw std::runtime_error(std::string("OpenSSL failed to compute ") + what);
+}
+
+struct MacCtxFree {
+  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+};
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+const char* base64_alphabet(Base64Alphabet a) {
+  return a == Base64Alphabet::url
+             ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+             : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+}
+
+int base64_value(char c, Base64Alphabet a) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  // The two alphabets differ only here; a '+' in a base64url JWT is an error.
+  const char* tail = base64_alphabet(a) + 62;
+  if (c == tail[0]) return 62;
+  if (c == tail[1]) return 63;
+  return -1;
+}
+
+}  // namespace
+
+Sha256Digest hmac_sha256(std::string_view key, std::span<const std::string_view> parts) {
+  EVP_MAC* mac = hmac_algorithm();
+  if (mac == nullptr) openssl_failed("HMAC (no HMAC algorithm)");
+  std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_new(mac));
+  if (!ctx) openssl_failed("HMAC");
+
+  char digest_name[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end(),
+  };
+  // A null key pointer means "keep the previous key" to EVP_MAC_init, so an
+  // empty key still needs a real address.
+  static const unsigned char kNoKey = 0;
+  const unsigned char* key_bytes =
+      key.empty() ? &kNoKey : reinterpret_cast<const unsigned char*>(key.data());
+  if (EVP_MAC_init(ctx.get(), key_bytes, key.size(), params) != 1) openssl_failed("HMAC");
+  for (std::string_view part : parts) {
+    if (!part.empty() &&
+        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(part.data()),
+                       part.size()) != 1) {
+      openssl_failed("HMAC");
+    }
+  }
+  Sha256Digest out;
+  std::size_t written = 0;
+  if (EVP_MAC_final(ctx.get(), out.data(), &written, out.size()) != 1 || written != out.size()) {
+    openssl_failed("HMAC");
+  }
+  return out;
+}
+
+Sha256Digest hmac_sha256(std::string_view key, std::initializer_list<std::string_view> parts) {
+  return hmac_sha256(key, std::span<const std::string_view>(parts.begin(), parts.size()));
+}
+
+Sha256Digest sha256(std::string_view bytes) {
+  EVP_MD* md = sha256_algorithm();
+  Sha256Digest out;
+  unsigned int written = 0;
+  if (md == nullptr || EVP_Digest(bytes.data(), bytes.size(), out.data(), &written, md, nullptr) != 1 ||
+      written != out.size()) {
+    openssl_failed("SHA-256");
+  }
+  return out;
+}
+
+std::string hex_encode(std::span<const unsigned char> bytes) {
+  std::string out;
+  out.reserve(2 * bytes.size());
+  for (unsigned char b : bytes) {
+    out.push_back(kHexDigits[b >> 4]);
+    out.push_back(kHexDigits[b & 0xf]);
+  }
+  return out;
+}
+
+bool hex_decode(std::string_view hex, std::span<unsigned char> out) {
+  if (hex.size() != 2 * out.size()) return false;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    int hi = hex_value(hex[2 * i]);
+    int lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<unsigned char>(hi << 4 | lo);
+  }
+  return true;
+}
+
+std::string base64_encode(std::span<const unsigned char> bytes, Base64Alphabet alphabet, bool pad) {
+  const char* digits = base64_alphabet(alphabet);
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    std::uint32_t v = std::uint32_t{bytes[i]} << 16 | std::uint32_t{bytes[i + 1]} << 8 | bytes[i + 2];
+    for (int shift = 18; shift >= 0; shift -= 6) out.push_back(digits[(v >> shift) & 63]);
+  }
+  std::size_t rest = bytes.size() - i;  // 0, 1 or 2 bytes: 0, 2 or 3 characters
+  if (rest > 0) {
+    std::uint32_t v = std::uint32_t{bytes[i]} << 16 | (rest == 2 ? std::uint32_t{bytes[i + 1]} << 8 : 0);
+    out.push_back(digits[(v >> 18) & 63]);
+    out.push_back(digits[(v >> 12) & 63]);
+    if (rest == 2) out.push_back(digits[(v >> 6) & 63]);
+    if (pad) out.append(3 - rest, '=');
+  }
+  return out;
+}
+
+std::optional<std::size_t> base64_decode(std::string_view text, Base64Alphabet alphabet,
+                                         std::span<unsigned char> out) {
+  std::size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
+  if (padding > 0 && text.size() % 4 != 0) return std::nullopt;
+  std::string_view digits = text.substr(0, text.size() - padding);
+  // A lone character in the last group carries 6 bits: less than a byte.
+  if (digits.size() % 4 == 1) return std::nullopt;
+  if (padding > 0 && (4 - digits.size() % 4) % 4 != padding) return std::nullopt;
+  std::size_t size = digits.size() / 4 * 3 + (digits.size() % 4 == 0 ? 0 : digits.size() % 4 - 1);
+  if (size > out.size()) return std::nullopt;
+
+  std::uint32_t bits = 0;
+  int bit_count = 0;
+  std::size_t written = 0;
+  for (char c : digits) {
+    int v = base64_value(c, alphabet);
+    if (v < 0) return std::nullopt;
+    bits = (bits << 6 | static_cast<std::uint32_t>(v)) & 0xffffff;
+    bit_count += 6;
+    if (bit_count >= 8) {
+      bit_count -= 8;
+      out[written++] = static_cast<unsigned char>(bits >> bit_count);
+    }
+  }
+  if ((bits & ((1u << bit_count) - 1)) != 0) return std::nullopt;  // non-canonical tail
+  return written;
+}
+
+std::optional<std::string> base64_decode(std::string_view text, Base64Alphabet alphabet) {
+  std::string out(base64_decoded_max(text.size()), '\0');
+  auto size = base64_decode(text, alphabet,
+                            {reinterpret_cast<unsigned char*>(out.data()), out.size()});
+  if (!size) return std::nullopt;
+  out.resize(*size);
+  return out;
+}
+
+bool constant_time_equal(std::span<const unsigned char> a, std::span<const unsigned char> b) {
+  if (a.size() != b.size()) return false;
+  return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace voxfra

@@ -1,0 +1,49 @@
+#include "auth/signature.h"
+
+#include "auth/signature_voxfra.h"
+
+namespace voxfra {
+
+SignatureScheme::~SignatureScheme() = default;
+
+std::string_view signature_check_name(SignatureCheck c) {
+  switch (c) {
+    case SignatureCheck::ok: return "ok";
+    case SignatureCheck::missing: return "missing";
+    case SignatureCheck::malformed: return "malformed";
+    case SignatureCheck::mismatch: return "mismatch";
+    case SignatureCheck::stale: return "stale";
+  }
+  return "unknown";
+}
+
+std::string signature_check_message(SignatureCheck c, std::string_view header) {
+  std::string out(header);
+  switch (c) {
+    case SignatureCheck::ok: return out + " is valid";
+    case SignatureCheck::missing: return out + " header is missing";
+    case SignatureCheck::malformed: return out + " header is malformed";
+    // Deliberately vague about which secret or digest was close: the sender
+    // learns only that the bytes it sent were not signed with a current secret.
+    case SignatureCheck::mismatch: return out + " does not match the body with any current secret";
+    case SignatureCheck::stale: return out + " timestamp is outside the accepted clock skew";
+  }
+  return out + " was not verified";
+}
+
+const SignatureScheme* signature_scheme_for(Provider p) {
+  // No default: a new Provider must be decided here (-Wswitch).
+  switch (p) {
+    case Provider::custom: return &voxfra_signature_scheme();
+    case Provider::vapi:
+    case Provider::retell:
+    case Provider::bland:
+    case Provider::livekit:
+    case Provider::elevenlabs:
+    case Provider::voiceinfra:
+    case Provider::voxpria: return nullptr;  // not implemented yet
+  }
+  return nullptr;
+}
+
+}  // namespace voxfra

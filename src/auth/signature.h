@@ -1,0 +1,62 @@
+// The signature framework: one SignatureScheme per provider, each verifying a
+// request's raw body against an endpoint's secrets. The glue asks the registry
+// for the endpoint's provider's scheme and turns anything but `ok` into a 401.
+//
+// Schemes are stateless singletons: verify() is const, takes everything it
+// needs in a SignatureRequest and touches no global state, so any worker or
+// thread may call it. Building blocks shared by the schemes (k=v lists,
+// timestamp tolerance, HMAC against every usable secret) are in
+// signature_kit.h; a provider's scheme is one small file on top of them.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "providers/header_lookup.h"
+#include "providers/provider.h"
+#include "store/endpoint.h"
+#include "util/time.h"
+
+namespace voxfra {
+
+enum class SignatureCheck : std::uint8_t {
+  ok,         // a usable secret signed exactly these bytes, recently enough
+  missing,    // the scheme's header is absent or empty
+  malformed,  // the header is present but cannot be read
+  mismatch,   // well-formed, but no usable secret produces it
+  stale,      // genuine, but its timestamp is outside the scheme's tolerance
+};
+
+// "ok", "missing", "malformed", "mismatch", "stale": for logs and `details`.
+std::string_view signature_check_name(SignatureCheck c);
+// A sentence for the 401's reason, naming the header the scheme reads, e.g.
+// "X-Voxfra-Signature header is missing".
+std::string signature_check_message(SignatureCheck c, std::string_view header);
+
+struct SignatureRequest {
+  const HeaderLookup* headers = nullptr;
+  std::string_view body;  // the raw bytes as received: never a re-serialisation
+  UnixMillis now = 0;
+  // Its secrets (with rotation expiry) and, for schemes that name a key id
+  // (LiveKit's `iss`), api_key.
+  const EndpointView* endpoint = nullptr;
+};
+
+class SignatureScheme {
+ public:
+  virtual ~SignatureScheme();
+  // A short stable name for logs and metrics ("voxfra", "retell", …).
+  virtual std::string_view name() const = 0;
+  // The header the scheme reads, as the provider spells it; used in messages.
+  virtual std::string_view header() const = 0;
+  virtual SignatureCheck verify(const SignatureRequest& request) const = 0;
+
+  std::string message(SignatureCheck c) const { return signature_check_message(c, header()); }
+};
+
+// The scheme that signs `p`'s webhooks, or nullptr when Voxfra cannot verify
+// that provider yet. Whether an endpoint must be verified at all (it has a
+// secret) is the caller's decision.
+const SignatureScheme* signature_scheme_for(Provider p);
+
+}  // namespace voxfra
