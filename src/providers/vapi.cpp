@@ -52,6 +52,9 @@ std::optional<double> legacy_duration_seconds(Payload& in) {
   return std::nullopt;
 }
 
+// Duration from the two times when they agree; otherwise whatever legacy
+// measure the sender posted. A negative one is no measure: left out, since
+// rejecting the report would lose the call (Vapi does not retry by default).
 void read_times(Payload& in, CallRecord& out) {
   out.started_at = time_at(in, "message.startedAt", "message.call.startedAt");
   out.ended_at = time_at(in, "message.endedAt", "message.call.endedAt");

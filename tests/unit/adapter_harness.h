@@ -68,6 +68,20 @@ class AdapterRun {
     return std::string(text);
   }
 
+  // The string at `json_pointer` ("/turns/0/text") in the stored record, read
+  // back with simdjson: proves the record parses and the text survived.
+  std::optional<std::string> stored_string(std::string_view json_pointer) {
+    const std::string stored = record_json();
+    simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    std::string_view text;
+    if (parser.parse(stored).get(root) || root.at_pointer(json_pointer).get_string().get(text)) {
+      ADD_FAILURE() << "no string at " << json_pointer << " in " << stored;
+      return std::nullopt;
+    }
+    return std::string(text);
+  }
+
  private:
   std::pmr::monotonic_buffer_resource arena_;
   simdjson::dom::parser parser_;
