@@ -22,7 +22,8 @@ constexpr OptionSpec kOptions[] = {
     {"status", true, false},     {"hmac", false, false},      {"secret-file", true, false},
     {"allow", true, true},       {"rate-limit", true, false}, {"api-key", true, false},
     {"since", true, false},      {"until", true, false},      {"limit", true, false},
-    {"call-id", true, false},
+    {"call-id", true, false},    {"grace", true, false},      {"allow-any", false, false},
+    {"default-rate-limit", false, false},
 };
 
 constexpr std::string_view kGlobalOptions = "db json help";  // every command takes these

@@ -1,4 +1,6 @@
-// voxfra endpoint create|list|show|disable|enable|revoke|replace
+// voxfra endpoint create|list|show|disable|enable|revoke|replace|rotate-secret|set
+#include <algorithm>
+
 #include "auth/random.h"
 #include "cli/commands.h"
 #include "cli/endpoint_output.h"
@@ -178,6 +180,85 @@ int endpoint_replace(const Cli& cli, const Args&, std::span<const std::string> o
   return 0;
 }
 
+constexpr std::int64_t kDefaultGraceSeconds = 24 * 60 * 60;
+
+// A new current secret; the old current one stays valid for the grace
+// period, so that the provider's settings can be changed without losing a
+// call. Secrets already past their grace are dropped.
+int endpoint_rotate_secret(const Cli& cli, const Args& args, std::span<const std::string> operands) {
+  const std::string& slug = single_operand(operands, "endpoint rotate-secret", "SLUG");
+  std::int64_t grace_seconds = kDefaultGraceSeconds;
+  if (auto g = args.value("grace")) {
+    auto parsed = parse_duration_seconds(*g);
+    if (!parsed) throw UsageError("--grace must be a duration such as 30m, 24h or 0, not \"" + *g + "\"");
+    grace_seconds = *parsed;
+  }
+  std::optional<std::string> generated;
+  std::string secret;
+  if (auto file = args.value("secret-file")) {
+    secret = read_secret_file(*file);
+  } else {
+    generated = random_secret();
+    secret = *generated;
+  }
+  auto store = open_store(cli, Access::write);
+  Txn txn(*store, true);
+  Endpoint e = require_endpoint(txn, *store, slug);
+  if (e.status == EndpointStatus::revoked) throw CommandError("endpoint " + e.id + " is revoked");
+  UnixMillis now = now_millis();
+  std::vector<EndpointSecret> kept;
+  for (EndpointSecret& old : e.secrets) {
+    if (old.expires_at == 0) old.expires_at = now + grace_seconds * 1000;
+    if (old.expires_at > now) kept.push_back(old);
+  }
+  // The module reads at most kMaxSecrets: keep the newest of the old ones.
+  std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.expires_at > b.expires_at; });
+  if (kept.size() > EndpointView::kMaxSecrets - 1) kept.resize(EndpointView::kMaxSecrets - 1);
+  e.secrets.clear();
+  e.secrets.push_back({secret, 0});
+  e.secrets.insert(e.secrets.end(), kept.begin(), kept.end());
+  e.updated_at = now;
+  save_endpoint(txn, *store, e);
+  txn.commit();
+  print_issued(cli, e, generated ? generated : std::optional<std::string>(secret));
+  return 0;
+}
+
+// Changes the allowlist and the rate limit in place: the slug and secrets
+// stay, and the module sees the change at its next request.
+int endpoint_set(const Cli& cli, const Args& args, std::span<const std::string> operands) {
+  const std::string& slug = single_operand(operands, "endpoint set", "SLUG");
+  std::vector<std::string> allow;
+  for (const std::string& cidr : args.values("allow")) allow.push_back(check_cidr(cidr));
+  if (allow.size() > EndpointView::kMaxAllow) {
+    throw UsageError("at most " + std::to_string(EndpointView::kMaxAllow) + " --allow entries");
+  }
+  bool clear_allow = args.has("allow-any");
+  if (clear_allow && !allow.empty()) throw UsageError("give --allow or --allow-any, not both");
+  std::optional<std::uint32_t> rate;
+  if (auto limit = args.value("rate-limit")) {
+    rate = static_cast<std::uint32_t>(check_positive("rate-limit", *limit, kMaxRateLimit));
+  }
+  bool default_rate = args.has("default-rate-limit");
+  if (default_rate && rate) throw UsageError("give --rate-limit or --default-rate-limit, not both");
+  if (allow.empty() && !clear_allow && !rate && !default_rate) {
+    throw UsageError("endpoint set needs --allow, --allow-any, --rate-limit or --default-rate-limit");
+  }
+  auto store = open_store(cli, Access::write);
+  Txn txn(*store, true);
+  Endpoint e = require_endpoint(txn, *store, slug);
+  if (!allow.empty()) e.allow = allow;
+  if (clear_allow) e.allow.clear();
+  if (rate) e.rate_limit = *rate;
+  if (default_rate) e.rate_limit = 0;
+  e.updated_at = now_millis();
+  save_endpoint(txn, *store, e);
+  EndpointStats stats = endpoint_stats(txn, *store, slug);
+  txn.commit();
+  print_endpoint(cli, {e, stats});
+  return 0;
+}
+
 constexpr Command kEndpointCommands[] = {
     {"endpoint", "create",
      "--org O --client C --provider P [--hmac | --secret-file F] [--allow CIDR]... [--rate-limit N] "
@@ -191,6 +272,10 @@ constexpr Command kEndpointCommands[] = {
     {"endpoint", "enable", "SLUG", "", endpoint_enable},
     {"endpoint", "revoke", "SLUG", "", endpoint_revoke},
     {"endpoint", "replace", "SLUG", "", endpoint_replace},
+    {"endpoint", "rotate-secret", "SLUG [--grace 24h] [--secret-file F]", "grace secret-file",
+     endpoint_rotate_secret},
+    {"endpoint", "set", "SLUG [--allow CIDR]... [--allow-any] [--rate-limit N] [--default-rate-limit]",
+     "allow allow-any rate-limit default-rate-limit", endpoint_set},
 };
 
 }  // namespace
