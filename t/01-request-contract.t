@@ -130,8 +130,10 @@ subtest '415: a body that is not JSON' => sub {
 subtest '404: unknown, inactive, revoked, other provider; one body for all' => sub {
     my $other = $t->create_endpoint(org => 'acme', client => 'ortho', provider => 'vapi');
     my $revoked = $t->create_endpoint(org => 'acme', client => 'spa', provider => 'vapi');
-    is(($t->cli('endpoint', 'disable', $other->{slug}))[0], 0, 'disable');
-    is(($t->cli('endpoint', 'revoke', $revoked->{slug}))[0], 0, 'revoke');
+    for my $change (['disable', $other], ['revoke', $revoked]) {
+        my ($code, $out, $err) = $t->cli('endpoint', $change->[0], $change->[1]{slug});
+        is($code, 0, $change->[0]) or diag $err;
+    }
     my %cases = (
         'unknown slug'      => '/webhooks/vapi/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
         'inactive endpoint' => $other->{path},

@@ -24,6 +24,12 @@ class Cursor {
   bool next() { return move(MDB_NEXT); }
   bool last() { return move(MDB_LAST); }
   bool prev() { return move(MDB_PREV); }
+  // The first key at or after `key`.
+  bool seek(std::string_view key) {
+    key_.mv_data = const_cast<char*>(key.data());
+    key_.mv_size = key.size();
+    return move(MDB_SET_RANGE);
+  }
 
   std::string_view key() const { return {static_cast<const char*>(key_.mv_data), key_.mv_size}; }
   std::string_view value() const { return {static_cast<const char*>(value_.mv_data), value_.mv_size}; }

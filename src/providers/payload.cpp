@@ -7,6 +7,7 @@
 #include <new>
 
 #include "providers/adapter.h"
+#include "record/json_element.h"
 #include "record/json_writer.h"
 
 namespace voxfra {
@@ -48,46 +49,6 @@ std::optional<UnixMillis> as_epoch_millis(dom::element value, double millis_per_
   const double millis = *number * millis_per_unit;
   if (!(millis >= 0 && millis <= kLastEpochMillis)) return std::nullopt;
   return std::llround(millis);
-}
-
-void write_element(JsonWriter& w, dom::element value);
-
-void write_array(JsonWriter& w, dom::array array) {
-  w.begin_array();
-  for (dom::element item : array) write_element(w, item);
-  w.end_array();
-}
-
-void write_object(JsonWriter& w, dom::object object) {
-  w.begin_object();
-  for (dom::key_value_pair member : object) {
-    w.key(member.key);
-    write_element(w, member.value);
-  }
-  w.end_object();
-}
-
-void write_uint64(JsonWriter& w, std::uint64_t number) {
-  // Above INT64_MAX: JsonWriter::integer takes int64, so write the digits.
-  char text[24];
-  const auto [end, error] = std::to_chars(text, text + sizeof(text), number);
-  (void)error;  // 24 characters hold any uint64
-  w.raw({text, static_cast<std::size_t>(end - text)});
-}
-
-// The parser has checked the element's type, so the value_unsafe() reads
-// below cannot fail.
-void write_element(JsonWriter& w, dom::element value) {
-  switch (value.type()) {
-    case dom::element_type::ARRAY: write_array(w, value.get_array().value_unsafe()); return;
-    case dom::element_type::OBJECT: write_object(w, value.get_object().value_unsafe()); return;
-    case dom::element_type::INT64: w.integer(value.get_int64().value_unsafe()); return;
-    case dom::element_type::UINT64: write_uint64(w, value.get_uint64().value_unsafe()); return;
-    case dom::element_type::DOUBLE: w.number(value.get_double().value_unsafe()); return;
-    case dom::element_type::STRING: w.string(value.get_string().value_unsafe()); return;
-    case dom::element_type::BOOL: w.boolean(value.get_bool().value_unsafe()); return;
-    case dom::element_type::NULL_VALUE: w.null(); return;
-  }
 }
 
 // The value at `path`, recording "is required" when it is absent but needed.
@@ -193,7 +154,7 @@ std::string_view Payload::json(dom::element element) {
   void* place = mem_->allocate(sizeof(std::pmr::string), alignof(std::pmr::string));
   auto* text = new (place) std::pmr::string(mem_);
   JsonWriter writer(*text);
-  write_element(writer, element);
+  write_json_element(writer, element);
   return *text;
 }
 
