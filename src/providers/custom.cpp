@@ -5,7 +5,7 @@
 #include <cmath>
 #include <charconv>
 
-#include "providers/adapter.h"
+#include "providers/mapping.h"
 
 namespace voxfra {
 
@@ -14,9 +14,6 @@ namespace {
 namespace dom = simdjson::dom;
 
 constexpr std::string_view kCallEnded = "call.ended";
-
-// The record's last millisecond that RFC 3339 with four year digits holds.
-constexpr double kLastMillis = 253402300799999.0;
 
 struct StringField {
   std::string_view name;
@@ -37,13 +34,6 @@ constexpr std::array<StringField, 12> kOptionalStrings = {{
     {"sentiment", &CallRecord::sentiment},
     {"intent", &CallRecord::intent},
 }};
-
-void read_call_id(Payload& in, CallRecord& out) {
-  auto call_id = in.string("callId", Need::required);
-  // The id is the idempotency key: an empty one would merge unrelated calls.
-  if (call_id && call_id->empty()) in.problem("callId", "must not be empty");
-  out.call_id = call_id.value_or("");
-}
 
 // startedAt is required, with endedAt or durationSeconds; the one left out
 // is computed from the other two.
@@ -70,7 +60,7 @@ void read_times(Payload& in, CallRecord& out) {
   }
   if (!out.duration_seconds) return;  // a wrong type, already recorded
   const double ended_millis = static_cast<double>(*out.started_at) + *out.duration_seconds * 1000.0;
-  if (ended_millis > kLastMillis) {
+  if (ended_millis > kLastRecordMillis) {
     in.problem("durationSeconds", "is too large");
     return;
   }
@@ -145,7 +135,7 @@ Verdict map_custom(Payload& in, CallRecord& out) {
   out.event = event.value_or(kCallEnded);
   // Senders may post the whole life of a call; only its end is a record.
   if (out.event != kCallEnded) return Verdict::ignored;
-  read_call_id(in, out);
+  out.call_id = required_call_id(in, "callId");
   read_times(in, out);
   read_details(in, out);
   return in.has_problems() ? Verdict::invalid : Verdict::end_of_call;

@@ -1,10 +1,7 @@
 // Vapi: {"message":{"type":"end-of-call-report","call":{...},...}}.
 // providers.md §1 (payload) and §9 (mapping). Canonical paths come first,
 // the legacy top-level fields that older senders still post are fallbacks.
-#include <array>
-
-#include "providers/adapter.h"
-#include "record/json_writer.h"
+#include "providers/mapping.h"
 
 namespace voxfra {
 
@@ -58,103 +55,55 @@ std::optional<double> legacy_duration_seconds(Payload& in) {
 void read_times(Payload& in, CallRecord& out) {
   out.started_at = time_at(in, "message.startedAt", "message.call.startedAt");
   out.ended_at = time_at(in, "message.endedAt", "message.call.endedAt");
-  if (out.started_at && out.ended_at && *out.ended_at >= *out.started_at) {
-    out.duration_seconds = static_cast<double>(*out.ended_at - *out.started_at) / 1000.0;
-  } else {
-    out.duration_seconds = legacy_duration_seconds(in);
-  }
-  if (out.duration_seconds && *out.duration_seconds < 0) out.duration_seconds.reset();
+  out.duration_seconds = seconds_between(out.started_at, out.ended_at);
+  if (!out.duration_seconds) out.duration_seconds = non_negative(legacy_duration_seconds(in));
 }
 
 // Which number is the caller depends on the direction: Vapi names the
 // customer's number and its own, not "from" and "to".
 void read_numbers(Payload& in, CallRecord& out) {
   if (auto call_type = in.string("message.call.type")) out.direction = direction_from_call_type(*call_type);
-  out.customer_number = in.first_string({"message.customer.number", "message.call.customer.number"});
-  const std::string_view vapi_number = in.string("message.phoneNumber.number").value_or("");
-  if (out.direction == "inbound") {
-    out.from_number = out.customer_number;
-    out.to_number = vapi_number;
-  } else if (out.direction == "outbound") {
-    out.from_number = vapi_number;
-    out.to_number = out.customer_number;
-  }
+  const std::string_view customer = in.first_string({"message.customer.number", "message.call.customer.number"});
+  numbers_by_direction(out, customer, in.string("message.phoneNumber.number").value_or(""));
 }
 
 // Messages vary in shape (tool calls, tool results, system prompts): an
 // element that is not a spoken turn is passed over, never a reason to
 // reject the whole report.
-void read_turns(Payload& in, CallRecord& out) {
-  const std::string_view path =
-      in.find("message.artifact.messages") ? "message.artifact.messages" : "message.messages";
-  auto messages = in.array(path);
-  if (!messages) return;
-  out.turns.reserve(messages->size());
-  for (simdjson::dom::element element : *messages) {
-    Payload message(element, in.memory(), nullptr);  // its problems are dropped: leniency
-    const std::string_view role = turn_role(message.string("role").value_or(""));
-    auto text = message.string("message");
-    if (role.empty() || !text) continue;
-    out.turns.push_back({role, *text, message.number("secondsFromStart")});
-  }
-}
-
-// A string in the assistant's structured data, if it is configured to make
-// one; its shape is the customer's choice, so anything else is no value.
-std::string_view structured_string(const Payload& in, std::string_view path) {
-  std::string_view text;
-  auto value = in.find(path);
-  if (!value || value->get_string().get(text)) return {};
-  return text;
+std::optional<Turn> read_message(Payload& message) {
+  const std::string_view role = turn_role(message.string("role").value_or(""));
+  auto text = message.string("message");
+  if (role.empty() || !text) return std::nullopt;
+  return Turn{role, *text, message.number("secondsFromStart")};
 }
 
 // {"structuredData":…,"successEvaluation":…,"variableValues":…,
 // "structuredOutputs":…} with what the report holds; empty when none.
 std::string_view variables_json(Payload& in) {
-  struct Source {
-    std::string_view name;
-    std::string_view path;
-  };
-  static constexpr std::array<Source, 4> kSources = {{
-      {"structuredData", "message.analysis.structuredData"},
-      {"successEvaluation", "message.analysis.successEvaluation"},
-      {"variableValues", "message.artifact.variableValues"},
-      {"structuredOutputs", "message.artifact.structuredOutputs"},
-  }};
-  std::pmr::string text(in.memory());
-  JsonWriter w(text);
-  bool any = false;
-  for (const Source& source : kSources) {
-    auto value = in.find(source.path);
-    if (!value) continue;
-    if (!any) w.begin_object();
-    any = true;
-    w.key(source.name).raw(in.json(*value));
-  }
-  if (!any) return {};
-  w.end_object();
-  return in.copy(text);
+  return VariablesJson(in)
+      .add({{"structuredData", "message.analysis.structuredData"},
+            {"successEvaluation", "message.analysis.successEvaluation"},
+            {"variableValues", "message.artifact.variableValues"},
+            {"structuredOutputs", "message.artifact.structuredOutputs"}})
+      .finish();
 }
 
 void read_content(Payload& in, CallRecord& out) {
   out.agent_id = in.first_string({"message.call.assistantId", "message.call.squadId", "message.call.workflowId"});
   out.transcript = in.first_string({"message.artifact.transcript", "message.transcript"});
-  read_turns(in, out);
+  read_turns(in, in.find("message.artifact.messages") ? "message.artifact.messages" : "message.messages", out,
+             read_message);
   out.recording_url = in.first_string(
       {"message.artifact.recordingUrl", "message.artifact.recording.mono.combinedUrl", "message.recordingUrl"});
   out.summary = in.first_string({"message.analysis.summary", "message.summary"});
-  out.sentiment = structured_string(in, "message.analysis.structuredData.sentiment");
-  out.intent = structured_string(in, "message.analysis.structuredData.intent");
+  // In the structured data if the assistant is configured to make them.
+  out.sentiment = loose_string(in, "message.analysis.structuredData.sentiment");
+  out.intent = loose_string(in, "message.analysis.structuredData.intent");
   out.variables_json = variables_json(in);
 }
 
 Verdict map_end_of_call_report(Payload& in, CallRecord& out) {
-  if (in.object("message.call", Need::required)) {
-    auto call_id = in.string("message.call.id", Need::required);
-    // The id is the idempotency key: an empty one would merge unrelated calls.
-    if (call_id && call_id->empty()) in.problem("message.call.id", "must not be empty");
-    out.call_id = call_id.value_or("");
-  }
+  if (in.object("message.call", Need::required)) out.call_id = required_call_id(in, "message.call.id");
   out.status = in.string("message.call.status").value_or("");
   out.ended_reason = in.first_string({"message.endedReason", "message.call.endedReason"});
   out.outcome = outcome_from_ended_reason(out.ended_reason);
