@@ -17,18 +17,24 @@ std::string_view signature_check_name(SignatureCheck c) {
   return "unknown";
 }
 
+std::string_view signature_check_problem(SignatureCheck c) {
+  switch (c) {
+    case SignatureCheck::ok: return "is valid";
+    case SignatureCheck::missing: return "is missing";
+    case SignatureCheck::malformed: return "is malformed";
+    // Deliberately vague about which secret or digest came close: the sender
+    // learns only that what it sent was not signed with a current secret.
+    case SignatureCheck::mismatch: return "does not match the body with any current secret";
+    case SignatureCheck::stale: return "has a timestamp outside the accepted clock skew";
+  }
+  return "was not verified";
+}
+
 std::string signature_check_message(SignatureCheck c, std::string_view header) {
   std::string out(header);
-  switch (c) {
-    case SignatureCheck::ok: return out + " is valid";
-    case SignatureCheck::missing: return out + " header is missing";
-    case SignatureCheck::malformed: return out + " header is malformed";
-    // Deliberately vague about which secret or digest was close: the sender
-    // learns only that the bytes it sent were not signed with a current secret.
-    case SignatureCheck::mismatch: return out + " does not match the body with any current secret";
-    case SignatureCheck::stale: return out + " timestamp is outside the accepted clock skew";
-  }
-  return out + " was not verified";
+  out += " header ";
+  out += signature_check_problem(c);
+  return out;
 }
 
 const SignatureScheme* signature_scheme_for(Provider p) {

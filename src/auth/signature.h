@@ -27,9 +27,13 @@ enum class SignatureCheck : std::uint8_t {
   stale,      // genuine, but its timestamp is outside the scheme's tolerance
 };
 
-// "ok", "missing", "malformed", "mismatch", "stale": for logs and `details`.
+// "ok", "missing", "malformed", "mismatch", "stale": for logs and metrics.
 std::string_view signature_check_name(SignatureCheck c);
-// A sentence for the 401's reason, naming the header the scheme reads, e.g.
+// The predicate for a `details` entry whose field is the header, without
+// allocating: "is missing", "is malformed", "does not match the body with any
+// current secret", "has a timestamp outside the accepted clock skew".
+std::string_view signature_check_problem(SignatureCheck c);
+// The whole sentence for a 401's reason or a log line, e.g.
 // "X-Voxfra-Signature header is missing".
 std::string signature_check_message(SignatureCheck c, std::string_view header);
 

@@ -43,8 +43,12 @@ std::optional<TableLayout> plan_table(std::size_t block_size, std::size_t header
 
 void HashIndex::insert(std::uint64_t hash, std::uint32_t entry) {
   std::uint32_t i = home(hash);
-  while (buckets_[i] != 0) i = next(i);
-  buckets_[i] = entry + 1;
+  for (std::uint32_t probes = 0; probes <= mask_; ++probes, i = next(i)) {
+    if (buckets_[i] == 0) {
+      buckets_[i] = entry + 1;
+      return;
+    }
+  }
 }
 
 }  // namespace voxfra

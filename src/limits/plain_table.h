@@ -10,7 +10,10 @@
 // linear probing at a load of at most 1/2 and backward-shift deletion (no
 // tombstones to accumulate in a table that churns forever).
 //
-// Nothing here locks: the caller serialises access (the zone's mutex).
+// Nothing here locks: the caller serialises access (the zone's mutex). Every
+// probe loop is bounded by the bucket count, so that even a block left
+// inconsistent (a worker killed mid-update) cannot spin a worker that holds
+// the mutex.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -66,8 +69,9 @@ class HashIndex {
     return kNoEntry;
   }
 
-  // Precondition: the entry is not indexed yet and the table is not full
-  // (always true at a load of 1/2).
+  // Precondition: the entry is not indexed yet. There is always a free
+  // bucket at a load of 1/2; should the block have been corrupted, the entry
+  // is left unindexed (forgotten) rather than probing forever.
   void insert(std::uint64_t hash, std::uint32_t entry);
 
   // Removes `entry` (indexed under `hash`), moving later members of its probe
@@ -79,7 +83,7 @@ class HashIndex {
     for (std::uint32_t probes = 0; buckets_[hole] != entry + 1; ++probes, hole = next(hole)) {
       if (buckets_[hole] == 0 || probes > mask_) return;  // not indexed
     }
-    for (std::uint32_t j = next(hole); buckets_[j] != 0; j = next(j)) {
+    for (std::uint32_t j = next(hole), probes = 0; buckets_[j] != 0 && probes < mask_; j = next(j), ++probes) {
       // The member at j may fill the hole unless its home lies in (hole, j].
       std::uint32_t from_home = (j - home(hash_of(buckets_[j] - 1))) & mask_;
       if (from_home >= ((j - hole) & mask_)) {
