@@ -84,11 +84,17 @@ struct ProviderAdapter {
   AdapterFn map;
 };
 
-// nullptr for a provider that has no adapter yet.
+// nullptr for a provider without an adapter (every provider has one now).
 const ProviderAdapter* find_adapter(Provider p);
 
 // The adapters, one per file.
 Verdict map_vapi(Payload& in, CallRecord& out);
+Verdict map_retell(Payload& in, CallRecord& out);
+Verdict map_bland(Payload& in, CallRecord& out);
+Verdict map_livekit(Payload& in, CallRecord& out);
+Verdict map_elevenlabs(Payload& in, CallRecord& out);
+Verdict map_voiceinfra(Payload& in, CallRecord& out);
+Verdict map_voxpria(Payload& in, CallRecord& out);
 Verdict map_custom(Payload& in, CallRecord& out);
 
 }  // namespace voxfra

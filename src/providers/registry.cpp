@@ -7,6 +7,12 @@ namespace {
 // One line per provider that has an adapter.
 constexpr ProviderAdapter kAdapters[] = {
     {Provider::vapi, map_vapi},
+    {Provider::retell, map_retell},
+    {Provider::bland, map_bland},
+    {Provider::livekit, map_livekit},
+    {Provider::elevenlabs, map_elevenlabs},
+    {Provider::voiceinfra, map_voiceinfra},
+    {Provider::voxpria, map_voxpria},
     {Provider::custom, map_custom},
 };
 

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cctype>
 #include <fstream>
+#include <map>
 #include <memory_resource>
 #include <optional>
 #include <sstream>
@@ -39,14 +41,34 @@ inline std::string replaced(std::string text, std::string_view from, std::string
 
 using Problems = std::vector<std::pair<std::string, std::string>>;
 
+// Request headers for an adapter that reads some, looked up without regard
+// to case as NGINX does.
+class MapHeaders : public HeaderLookup {
+ public:
+  MapHeaders(std::initializer_list<std::pair<const std::string, std::string>> headers) {
+    for (const auto& [name, value] : headers) headers_[lower(name)] = value;
+  }
+  std::string_view get(std::string_view name) const override {
+    auto found = headers_.find(lower(std::string(name)));
+    return found == headers_.end() ? std::string_view{} : std::string_view(found->second);
+  }
+
+ private:
+  static std::string lower(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  }
+  std::map<std::string, std::string> headers_;
+};
+
 class AdapterRun {
  public:
-  AdapterRun(AdapterFn adapter, std::string_view json) : body_(json) {
+  AdapterRun(AdapterFn adapter, std::string_view json, MapHeaders headers = {}) : body_(json), headers_(headers) {
     simdjson::dom::element root;
     const auto error = parser_.parse(body_).get(root);
     EXPECT_EQ(error, simdjson::SUCCESS) << "test JSON does not parse: " << json;
     if (error) return;
-    payload_.emplace(root, &arena_, nullptr);
+    payload_.emplace(root, &arena_, &headers_);
     verdict_ = adapter(*payload_, record_);
   }
 
@@ -86,6 +108,7 @@ class AdapterRun {
   std::pmr::monotonic_buffer_resource arena_;
   simdjson::dom::parser parser_;
   simdjson::padded_string body_;
+  MapHeaders headers_;
   std::optional<Payload> payload_;
   CallRecord record_{&arena_};
   Verdict verdict_ = Verdict::invalid;

@@ -1,0 +1,65 @@
+// VoiceInfra: a flat call record, posted when a call hangs up whatever its
+// outcome. providers.md §6 and §9. The event is in the body's `event` and
+// in the X-VoiceInfra-Event header (the body wins when both are sent);
+// `call.completed` is the only one VoiceInfra documents, and any other is
+// ignored.
+#include "providers/mapping.h"
+
+namespace voxfra {
+
+namespace {
+
+constexpr std::string_view kCallCompleted = "call.completed";
+
+// call_outcome is answered, voicemail or failed; the record says
+// "completed" for an answered call, as for every provider. A value
+// VoiceInfra adds later is kept as sent.
+std::string_view outcome_of(std::string_view call_outcome) {
+  if (call_outcome == "answered") return "completed";
+  if (call_outcome == "no-answer" || call_outcome == "no_answer" || call_outcome == "busy") return "no-answer";
+  return call_outcome;
+}
+
+std::string_view event_of(Payload& in) {
+  const std::string_view body_event = in.string("event").value_or("");
+  return body_event.empty() ? in.header("X-VoiceInfra-Event") : body_event;
+}
+
+void read_call(Payload& in, CallRecord& out) {
+  out.call_id = required_call_id(in, "call_id");
+  out.outcome = outcome_of(in.string("call_outcome").value_or(""));
+  out.started_at = in.iso_time("start_time");
+  out.ended_at = in.iso_time("end_time");
+  // From answer to hang-up, so it can be shorter than end - start.
+  out.duration_seconds = non_negative(in.number("duration_seconds"));
+  if (!out.duration_seconds) out.duration_seconds = seconds_between(out.started_at, out.ended_at);
+  // The caller and the called number; VoiceInfra sends no direction, so
+  // which of them is the customer is not known.
+  out.from_number = in.string("from_number").value_or("");
+  out.to_number = in.string("to_number").value_or("");
+  out.agent_id = in.string("agent_id").value_or("");
+  out.transcript = in.string("transcript").value_or("");  // "Agent: …\nCaller: …"
+  out.recording_url = in.string("recording_url").value_or("");
+  out.summary = in.string("summary").value_or("");
+  // The object of key data the agent extracted; its key is not documented
+  // (providers.md: likely "extracted_data"), so both likely names are read.
+  out.variables_json =
+      VariablesJson(in).add({{"extracted_data", "extracted_data"}, {"key_data", "key_data"}}).finish();
+}
+
+}  // namespace
+
+Verdict map_voiceinfra(Payload& in, CallRecord& out) {
+  const std::string_view event = event_of(in);
+  if (in.has_problems()) return Verdict::invalid;
+  if (event.empty()) {
+    in.problem("event", "is required (or the X-VoiceInfra-Event header)");
+    return Verdict::invalid;
+  }
+  out.event = event;
+  if (event != kCallCompleted) return Verdict::ignored;
+  read_call(in, out);
+  return in.has_problems() ? Verdict::invalid : Verdict::end_of_call;
+}
+
+}  // namespace voxfra
