@@ -49,11 +49,11 @@ std::string_view outcome_of(Payload& in, const CallRecord& out, std::optional<bo
 void read_times(Payload& in, CallRecord& out) {
   out.started_at = in.iso_time("started_at");
   const std::optional<UnixMillis> end_at = in.iso_time("end_at");
-  out.duration_seconds = in.number("corrected_duration", Need::optional, /*numeric_strings=*/true);
+  // A negative one is no measure, and the next is tried.
+  out.duration_seconds = non_negative(in.number("corrected_duration", Need::optional, /*numeric_strings=*/true));
   if (!out.duration_seconds) {
-    if (auto minutes = in.number("call_length")) out.duration_seconds = *minutes * 60.0;
+    if (auto minutes = non_negative(in.number("call_length"))) out.duration_seconds = *minutes * 60.0;
   }
-  out.duration_seconds = non_negative(out.duration_seconds);
   out.ended_at = add_seconds(out.started_at, out.duration_seconds);
   if (!out.ended_at) out.ended_at = end_at;
   if (!out.duration_seconds) out.duration_seconds = seconds_between(out.started_at, out.ended_at);
