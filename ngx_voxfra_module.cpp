@@ -160,6 +160,7 @@ struct Worker {
   voxfra::StatsAccumulator stats;
   ngx_thread_pool_t* pool = nullptr;
   ngx_log_t* log = nullptr;
+  ngx_array_t* zones = nullptr;  // of ngx_shm_zone_t*: where the counters are
 
   // Accepted calls wait here until the writer thread takes them, in
   // batches: one LMDB commit (and fsync) for all calls that arrived while
@@ -189,6 +190,30 @@ std::string_view view(const ngx_str_t& s) {
 }
 
 // ---------------------------------------------------------------------------
+// The zone, under its mutex
+
+class ZoneLock {
+ public:
+  explicit ZoneLock(Zone* zone) : zone_(zone) { ngx_shmtx_lock(&zone_->shpool->mutex); }
+  ~ZoneLock() { ngx_shmtx_unlock(&zone_->shpool->mutex); }
+  ZoneLock(const ZoneLock&) = delete;
+  ZoneLock& operator=(const ZoneLock&) = delete;
+
+  // The tables evict the least recently used entries when full and never
+  // fail a request for it; the operator hears about it once per zone.
+  void warn_full(const char* what) {
+    if (zone_->header->eviction_logged) return;
+    zone_->header->eviction_logged = 1;
+    ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                  "voxfra_zone \"%V\" is full: forgetting the oldest %s; consider a larger zone",
+                  &zone_->shm_zone->shm.name, what);
+  }
+
+ private:
+  Zone* zone_;
+};
+
+// ---------------------------------------------------------------------------
 // Responses
 
 std::string_view request_id(ngx_http_request_t* r) {
@@ -208,10 +233,19 @@ ngx_int_t add_header(ngx_http_request_t* r, ngx_str_t name, std::string_view val
   return NGX_OK;
 }
 
+// Counts a request that resolved to an endpoint: in the zone, where every
+// worker's counts meet and survive a worker's death; in this worker's own
+// memory only when the zone has no room for another endpoint.
 void count(RequestCtx* ctx) {
   if (ctx->counted || ctx->slug.empty() || g_worker == nullptr) return;
   ctx->counted = true;
-  g_worker->stats.count(ctx->slug, ctx->outcome, ctx->reason, voxfra::now_millis());
+  voxfra::UnixMillis now = voxfra::now_millis();
+  bool counted = false;
+  if (ctx->zone != nullptr) {
+    ZoneLock lock(ctx->zone);
+    counted = ctx->zone->state.count(ctx->slug, ctx->outcome, ctx->reason, now);
+  }
+  if (!counted) g_worker->stats.count(ctx->slug, ctx->outcome, ctx->reason, now);
 }
 
 // Sends `body` as the JSON answer and returns what the content phase
@@ -347,30 +381,6 @@ class NgxHeaders final : public voxfra::HeaderLookup {
 
  private:
   ngx_http_request_t* r_;
-};
-
-// ---------------------------------------------------------------------------
-// The zone, under its mutex
-
-class ZoneLock {
- public:
-  explicit ZoneLock(Zone* zone) : zone_(zone) { ngx_shmtx_lock(&zone_->shpool->mutex); }
-  ~ZoneLock() { ngx_shmtx_unlock(&zone_->shpool->mutex); }
-  ZoneLock(const ZoneLock&) = delete;
-  ZoneLock& operator=(const ZoneLock&) = delete;
-
-  // The tables evict the least recently used entries when full and never
-  // fail a request for it; the operator hears about it once per zone.
-  void warn_full(const char* what) {
-    if (zone_->header->eviction_logged) return;
-    zone_->header->eviction_logged = 1;
-    ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
-                  "voxfra_zone \"%V\" is full: forgetting the oldest %s; consider a larger zone",
-                  &zone_->shm_zone->shm.name, what);
-  }
-
- private:
-  Zone* zone_;
 };
 
 // ---------------------------------------------------------------------------
@@ -1184,12 +1194,24 @@ void post_task(Worker* w, WriteTask& t) {
   if (ngx_thread_task_post(w->pool, t.task) == NGX_OK) t.in_flight = true;
 }
 
+// The counts since the last flush, from this worker and from the zones
+// (where another worker may drain them first: each count goes once).
+void collect_counts(Worker* w) {
+  w->stats.take(w->stats_flushing);
+  auto** zones = static_cast<ngx_shm_zone_t**>(w->zones->elts);
+  for (ngx_uint_t i = 0; i < w->zones->nelts; ++i) {
+    auto* zone = static_cast<Zone*>(zones[i]->data);
+    ZoneLock lock(zone);
+    zone->state.drain_counts(w->stats_flushing);
+  }
+}
+
 void flush_timer(ngx_event_t* ev) {
   auto* w = static_cast<Worker*>(ev->data);
   try {
-    if (!w->stats_task.in_flight && !w->stats.empty()) {
-      w->stats.take(w->stats_flushing);
-      post_task(w, w->stats_task);
+    if (!w->stats_task.in_flight) {
+      collect_counts(w);
+      if (!w->stats_flushing.empty()) post_task(w, w->stats_task);
     }
     if (w->sync_needed) post_task(w, w->sync_task);
   } catch (const std::exception& e) {
@@ -1217,6 +1239,7 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
     auto w = std::make_unique<Worker>();
     w->log = cycle->log;
     w->pool = mcf->thread_pool;
+    w->zones = &mcf->zones;
     voxfra::StoreOptions options;
     options.path = std::string(view(mcf->store_path));
     options.map_size = mcf->map_size;
@@ -1256,8 +1279,8 @@ void exit_process(ngx_cycle_t* cycle) {
   g_worker = nullptr;
   try {
     // The last counters, on this thread: the pool threads are going away.
-    if (w->store && !w->stats_task.in_flight && !w->stats.empty()) {
-      w->stats.take(w->stats_flushing);
+    if (w->store && !w->stats_task.in_flight) {
+      collect_counts(w);
       int rc = w->store->add_stats(w->stats_flushing.data(), w->stats_flushing.size());
       if (rc != 0) ngx_log_error(NGX_LOG_ERR, cycle->log, 0, "voxfra: flushing counters failed: %s", mdb_strerror(rc));
     }

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "limits/counter_table.h"
 #include "limits/idempotency_table.h"
 #include "limits/rate_window.h"
 
@@ -14,9 +15,10 @@ namespace {
 struct ZoneLayout {
   std::uint64_t magic;
   std::uint64_t rates_offset;
+  std::uint64_t counters_offset;
   std::uint64_t keys_offset;
 };
-constexpr std::uint64_t kZoneMagic = 0x766f78667a6f6e31ULL;  // "voxfzon1"
+constexpr std::uint64_t kZoneMagic = 0x766f78667a6f6e32ULL;  // "voxfzon2"
 
 constexpr std::size_t align8(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
 
@@ -31,13 +33,17 @@ bool ZoneState::format(void* block, std::size_t size) {
   if (reinterpret_cast<std::uintptr_t>(block) % 8 != 0 || size < sizeof(ZoneLayout)) return false;
   auto* base = static_cast<unsigned char*>(block);
   std::size_t rates_offset = align8(sizeof(ZoneLayout));
-  std::size_t rates_size = align8((size - rates_offset) / 4);
-  std::size_t keys_offset = rates_offset + rates_size;
+  std::size_t rest = size - rates_offset;
+  std::size_t counters_offset = rates_offset + align8(rest / 4);
+  std::size_t keys_offset = counters_offset + align8(rest / 8);
   if (keys_offset >= size) return false;
-  if (!RateTable::init(base + rates_offset, rates_size)) return false;
-  if (!IdempotencyTable::init(base + keys_offset, size - keys_offset)) return false;
-  auto* layout = ::new (base) ZoneLayout{0, rates_offset, keys_offset};
-  layout->magic = kZoneMagic;  // last: valid only once both tables are
+  if (!RateTable::init(base + rates_offset, counters_offset - rates_offset) ||
+      !CounterTable::init(base + counters_offset, keys_offset - counters_offset) ||
+      !IdempotencyTable::init(base + keys_offset, size - keys_offset)) {
+    return false;
+  }
+  auto* layout = ::new (base) ZoneLayout{0, rates_offset, counters_offset, keys_offset};
+  layout->magic = kZoneMagic;  // last: valid only once every table is
   return true;
 }
 
@@ -46,12 +52,22 @@ bool ZoneState::attach(void* block, ZoneState* out) {
   ZoneLayout layout;
   std::memcpy(&layout, base, sizeof(layout));
   if (layout.magic != kZoneMagic) return false;
-  if (!RateTable::attach(base + layout.rates_offset) || !IdempotencyTable::attach(base + layout.keys_offset)) {
+  if (!RateTable::attach(base + layout.rates_offset) || !CounterTable::attach(base + layout.counters_offset) ||
+      !IdempotencyTable::attach(base + layout.keys_offset)) {
     return false;
   }
   out->rates_ = base + layout.rates_offset;
+  out->counters_ = base + layout.counters_offset;
   out->keys_ = base + layout.keys_offset;
   return true;
+}
+
+bool ZoneState::count(std::string_view slug, Outcome outcome, Reason reason, UnixMillis at) {
+  return CounterTable::attach(counters_)->count(slug, outcome, reason, at);
+}
+
+void ZoneState::drain_counts(std::vector<std::pair<std::string, EndpointStats>>& out) {
+  CounterTable::attach(counters_)->drain(out);
 }
 
 RateVerdict ZoneState::check_rate(std::string_view slug, std::uint32_t limit_per_minute, UnixMillis now) {
