@@ -91,10 +91,10 @@ void append_escape(std::pmr::string& out, unsigned char byte) {
   }
 }
 
-template <typename Number>
-void append_number(std::pmr::string& out, Number value) {
+template <typename Number, typename... Format>
+void append_number(std::pmr::string& out, Number value, Format... format) {
   char text[32];
-  const auto [end, error] = std::to_chars(text, text + sizeof(text), value);
+  const auto [end, error] = std::to_chars(text, text + sizeof(text), value, format...);
   (void)error;  // 32 characters hold any int64 and any shortest double
   out.append(text, static_cast<std::size_t>(end - text));
 }
@@ -200,7 +200,14 @@ JsonWriter& JsonWriter::number(double value) {
     return integer(static_cast<std::int64_t>(value));
   }
   before_value();
-  append_number(out_, value);
+  if (std::fabs(value) > kLargestExactInteger) {
+    // Always with an exponent: the shortest form of 2.4693450488403722e19
+    // is the 20 digits "24693450488403722240", an integer to a reader, and
+    // one above 2^64 that simdjson (and so the CLI) refuses to parse.
+    append_number(out_, value, std::chars_format::scientific);
+  } else {
+    append_number(out_, value);
+  }
   return *this;
 }
 

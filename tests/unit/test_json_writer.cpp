@@ -114,6 +114,22 @@ TEST(JsonNumber, WholeNumbersPrintAsIntegers) {
   EXPECT_EQ(number_text(1e17), "1e+17") << "beyond 2^53: shortest form";
 }
 
+// Found by tests/fuzz/fuzz_json_writer: beyond 2^53 the shortest form can be
+// all digits ("24693450488403722240"), which simdjson refuses above 2^64.
+TEST(JsonNumber, BeyondExactIntegersAlwaysHaveAnExponent) {
+  EXPECT_EQ(number_text(2.4693450488403722e19), "2.4693450488403722e+19");
+  EXPECT_EQ(number_text(-1.2345678901234567e20), "-1.2345678901234567e+20");
+  EXPECT_EQ(number_text(9007199254740994.0), "9.007199254740994e+15");
+  for (double value : {2.4693450488403722e19, 1.2345678901234567e20, 1.8446744073709552e19, 9.2233720368547758e18,
+                       9007199254740994.0, -9007199254740994.0}) {
+    std::string text = number_text(value);
+    simdjson::dom::parser parser;
+    double read = 0;
+    ASSERT_EQ(parser.parse(text).get_double().get(read), simdjson::SUCCESS) << text;
+    EXPECT_EQ(read, value) << text;
+  }
+}
+
 TEST(JsonNumber, NotFiniteIsNull) {
   EXPECT_EQ(number_text(std::numeric_limits<double>::quiet_NaN()), "null");
   EXPECT_EQ(number_text(std::numeric_limits<double>::infinity()), "null");
