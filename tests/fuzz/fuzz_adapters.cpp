@@ -1,0 +1,128 @@
+// Every provider adapter, through the whole body → verdict path that the
+// module runs (Ingestor::process). The first byte picks the provider among
+// those with an adapter: the one whose Provider value it is (so that seeds
+// keep their provider as adapters are added: 1 vapi, 8 custom, …), or else
+// one by its remainder; the rest is the body. Whatever the body, process()
+// must not crash or leak, a rejection's details must be a JSON array, and an
+// accepted call's record must parse back, carry the context it was given,
+// and still parse once stored (with its id in front) and merged.
+#include <memory_resource>
+#include <string_view>
+#include <vector>
+
+#include "fuzz_common.h"
+#include "ingest/ingest.h"
+#include "providers/adapter.h"
+#include "record/record_merge.h"
+#include "store/store.h"
+
+namespace voxfra::fuzz {
+namespace {
+
+std::vector<Provider> providers_with_adapters() {
+  std::vector<Provider> out;
+  for (Provider p : all_providers()) {
+    if (find_adapter(p) != nullptr) out.push_back(p);
+  }
+  FUZZ_CHECK(!out.empty());
+  return out;
+}
+
+void check_accepted(const IngestResult& r, const EndpointView& endpoint) {
+  using simdjson::dom::element;
+  FUZZ_CHECK(r.reason == Reason::none);
+  const PendingCall& call = r.call;
+  FUZZ_CHECK(!call.idempotency_key.empty());
+  FUZZ_CHECK(call.provider == endpoint.provider);
+  touch(call.idempotency_key);
+  touch(call.call_id);
+  touch(call.event);
+
+  simdjson::dom::parser parser;
+  const simdjson::padded_string json = padded(call.record_json);
+  element record = must_parse(parser, json);
+  FUZZ_CHECK(record.is_object());
+  std::string_view text;
+  FUZZ_CHECK(!record["org"].get_string().get(text) && text == endpoint.org);
+  FUZZ_CHECK(!record["client"].get_string().get(text) && text == endpoint.client);
+  FUZZ_CHECK(!record["endpoint"].get_string().get(text) && text == endpoint.id);
+  FUZZ_CHECK(!record["provider"].get_string().get(text) && text == provider_name(endpoint.provider));
+  // The id the verdict reports is the one stored, where it is valid UTF-8
+  // (the writer replaces what is not).
+  if (simdjson::validate_utf8(r.call_id.data(), r.call_id.size())) {
+    FUZZ_CHECK(!record["callId"].get_string().get(text) && text == r.call_id);
+  }
+
+  // The stored form: "id" put in front of the record, still one object.
+  constexpr std::uint64_t kSequence = 0x2a;
+  std::string stored(stored_call_size(call), '\0');
+  encode_stored_call(call, kSequence, stored.data());
+  StoredCall decoded;
+  FUZZ_CHECK(decode_stored_call(stored, decoded));
+  simdjson::dom::parser stored_parser;
+  const simdjson::padded_string stored_json = padded(decoded.json);
+  element stored_record = must_parse(stored_parser, stored_json);
+  FUZZ_CHECK(!stored_record["id"].get_string().get(text) && text == record_id(kSequence));
+
+  // Listings merge revisions of one call; two copies merge into one object.
+  const std::string_view revisions[] = {decoded.json, decoded.json};
+  const std::string merged = merge_call_revisions(revisions);
+  simdjson::dom::parser merged_parser;
+  const simdjson::padded_string merged_json = padded(merged);
+  FUZZ_CHECK(must_parse(merged_parser, merged_json).is_object());
+}
+
+}  // namespace
+}  // namespace voxfra::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace voxfra;
+  using namespace voxfra::fuzz;
+  static const std::vector<Provider> providers = providers_with_adapters();
+  // One per worker in the module, reused across requests: so here too.
+  static Ingestor* const ingestor = new Ingestor();
+  if (size == 0) return 0;
+
+  EndpointView endpoint;
+  endpoint.id = "ep_0123456789abcdef";
+  endpoint.org = "fuzz-org";
+  endpoint.client = "fuzz-client";
+  endpoint.provider = providers[data[0] % providers.size()];
+  for (Provider p : providers) {
+    if (static_cast<std::uint8_t>(p) == data[0]) endpoint.provider = p;
+  }
+  endpoint.status = EndpointStatus::active;
+
+  // The body with the readable padding the glue guarantees, in a buffer of
+  // its own so that ASan sees any read past the padding.
+  const std::size_t body_size = size - 1;
+  std::vector<char> body(body_size + kBodyPadding + simdjson::SIMDJSON_PADDING);
+  std::memcpy(body.data(), data + 1, body_size);
+
+  Headers headers;
+  IngestRequest request;
+  request.request_id = "0123456789abcdef0123456789abcdef";
+  request.received_at = kNowMillis;
+  request.headers = &headers;
+  request.body = body.data();
+  request.body_size = body_size;
+
+  std::pmr::monotonic_buffer_resource arena(4096);
+  IngestResult r = ingestor->process(endpoint, request, &arena);
+  touch(r.event);
+  switch (r.outcome) {
+    case Outcome::accepted: check_accepted(r, endpoint); break;
+    case Outcome::ignored: FUZZ_CHECK(r.reason == Reason::none); break;
+    case Outcome::rejected: {
+      FUZZ_CHECK(r.reason != Reason::none);
+      if (!r.details_json.empty()) {
+        simdjson::dom::parser parser;
+        const simdjson::padded_string details = padded(r.details_json);
+        FUZZ_CHECK(must_parse(parser, details).is_array());
+      }
+      break;
+    }
+    case Outcome::duplicate: FUZZ_CHECK(false && "process() never decides duplicates"); break;
+  }
+  return 0;
+}
