@@ -1,6 +1,13 @@
 #include "auth/signature.h"
 
+#include "auth/signature_bland.h"
+#include "auth/signature_elevenlabs.h"
+#include "auth/signature_livekit.h"
+#include "auth/signature_retell.h"
+#include "auth/signature_vapi.h"
+#include "auth/signature_voiceinfra.h"
 #include "auth/signature_voxfra.h"
+#include "auth/signature_voxpria.h"
 
 namespace voxfra {
 
@@ -41,13 +48,13 @@ const SignatureScheme* signature_scheme_for(Provider p) {
   // No default: a new Provider must be decided here (-Wswitch).
   switch (p) {
     case Provider::custom: return &voxfra_signature_scheme();
-    case Provider::vapi:
-    case Provider::retell:
-    case Provider::bland:
-    case Provider::livekit:
-    case Provider::elevenlabs:
-    case Provider::voiceinfra:
-    case Provider::voxpria: return nullptr;  // not implemented yet
+    case Provider::vapi: return &vapi_signature_scheme();
+    case Provider::retell: return &retell_signature_scheme();
+    case Provider::bland: return &bland_signature_scheme();
+    case Provider::livekit: return &livekit_signature_scheme();
+    case Provider::elevenlabs: return &elevenlabs_signature_scheme();
+    case Provider::voiceinfra: return &voiceinfra_signature_scheme();
+    case Provider::voxpria: return &voxpria_signature_scheme();
   }
   return nullptr;
 }

@@ -64,6 +64,32 @@ SignatureCheck match_hmac_sha256(const SignatureRequest& request,
   return SignatureCheck::mismatch;
 }
 
+SignatureCheck match_hex_hmac_of_body(const SignatureRequest& request, std::string_view hex) {
+  Sha256Digest expected;
+  if (!hex_decode(hex, expected)) return SignatureCheck::malformed;
+  const std::string_view message[] = {request.body};
+  return match_hmac_sha256(request, message, std::span(&expected, 1));
+}
+
+SignatureCheck HexBodyHmacScheme::verify(const SignatureRequest& request) const {
+  std::string_view value = request.headers->get(header_);
+  if (value.empty()) return SignatureCheck::missing;
+  return match_hex_hmac_of_body(request, value);
+}
+
+std::optional<std::string_view> bearer_credentials(std::string_view authorization) {
+  constexpr std::string_view kScheme = "bearer";
+  if (authorization.size() <= kScheme.size() || authorization[kScheme.size()] != ' ') return std::nullopt;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    char c = authorization[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != kScheme[i]) return std::nullopt;
+  }
+  std::string_view rest = authorization.substr(kScheme.size());
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  return rest;
+}
+
 SignatureCheck match_shared_secret(const SignatureRequest& request, std::string_view presented) {
   const EndpointView& ep = *request.endpoint;
   for (std::size_t i = 0; i < ep.secret_count && i < EndpointView::kMaxSecrets; ++i) {

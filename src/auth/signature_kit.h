@@ -59,6 +59,32 @@ SignatureCheck match_hmac_sha256(const SignatureRequest& request,
                                  std::span<const std::string_view> message,
                                  std::span<const Sha256Digest> expected);
 
+// ok when `hex` is 64 hex digits (either case) equal to HMAC-SHA256(secret,
+// raw body) for some usable secret; malformed when it is not 64 hex digits,
+// mismatch otherwise. The schemes without a timestamp (Bland, VoiceInfra,
+// VoxPria's sha256=) are this one call.
+SignatureCheck match_hex_hmac_of_body(const SignatureRequest& request, std::string_view hex);
+
+// The whole scheme of a sender that puts one hex HMAC-SHA256 of the raw body
+// in one header, with no prefix and no timestamp (Bland, VoiceInfra): missing
+// when the header is absent or empty, then match_hex_hmac_of_body.
+class HexBodyHmacScheme final : public SignatureScheme {
+ public:
+  HexBodyHmacScheme(std::string_view name, std::string_view header) : name_(name), header_(header) {}
+  std::string_view name() const override { return name_; }
+  std::string_view header() const override { return header_; }
+  SignatureCheck verify(const SignatureRequest& request) const override;
+
+ private:
+  std::string_view name_;
+  std::string_view header_;
+};
+
+// The credentials of an "Authorization: Bearer <credentials>" value (the
+// scheme name case-insensitive, RFC 9110 §11.1, one or more spaces after it);
+// nullopt when the value does not start with "Bearer ".
+std::optional<std::string_view> bearer_credentials(std::string_view authorization);
+
 // ok when `presented` is, byte for byte, a usable secret (shared-secret
 // headers such as Vapi's X-Vapi-Secret); mismatch otherwise. Constant-time.
 SignatureCheck match_shared_secret(const SignatureRequest& request, std::string_view presented);

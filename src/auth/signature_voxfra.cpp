@@ -18,18 +18,7 @@ class VoxfraScheme final : public SignatureScheme {
   SignatureCheck verify(const SignatureRequest& request) const override {
     std::string_view value = request.headers->get(kVoxfraSignatureHeader);
     if (value.empty()) return SignatureCheck::missing;
-    std::optional<VoxfraSignature> sig = parse_voxfra_signature(value);
-    if (!sig) return SignatureCheck::malformed;
-    // The MAC first, the clock second: "stale" then means a genuine request
-    // that is old (a replay, or a skewed clock), and a wrong secret is
-    // reported as such even when the clock is also off.
-    const std::string_view message[] = {sig->t_text, ".", request.body};
-    SignatureCheck check = match_hmac_sha256(request, message, std::span(sig->v1.data(), sig->v1_count));
-    if (check != SignatureCheck::ok) return check;
-    if (!within_tolerance(sig->t * 1000, request.now, {kVoxfraToleranceMs, kVoxfraToleranceMs})) {
-      return SignatureCheck::stale;
-    }
-    return SignatureCheck::ok;
+    return verify_voxfra_signature(request, value, kVoxfraToleranceMs);
   }
 };
 
@@ -55,6 +44,20 @@ std::optional<VoxfraSignature> parse_voxfra_signature(std::string_view header) {
   }
   if (!have_t || sig.v1_count == 0) return std::nullopt;
   return sig;
+}
+
+SignatureCheck verify_voxfra_signature(const SignatureRequest& request, std::string_view value,
+                                       std::int64_t tolerance_ms) {
+  std::optional<VoxfraSignature> sig = parse_voxfra_signature(value);
+  if (!sig) return SignatureCheck::malformed;
+  // The MAC first, the clock second: "stale" then means a genuine request
+  // that is old (a replay, or a skewed clock), and a wrong secret is
+  // reported as such even when the clock is also off.
+  const std::string_view message[] = {sig->t_text, ".", request.body};
+  SignatureCheck check = match_hmac_sha256(request, message, std::span(sig->v1.data(), sig->v1_count));
+  if (check != SignatureCheck::ok) return check;
+  if (!within_tolerance(sig->t * 1000, request.now, {tolerance_ms, tolerance_ms})) return SignatureCheck::stale;
+  return SignatureCheck::ok;
 }
 
 std::string sign_voxfra(std::string_view secret, std::int64_t t, std::string_view body) {

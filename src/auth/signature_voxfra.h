@@ -35,6 +35,13 @@ struct VoxfraSignature {
 // kMaxDigests v1. The result's t_text points into `header`.
 std::optional<VoxfraSignature> parse_voxfra_signature(std::string_view header);
 
+// The whole check of a "t=<t>,v1=<hex>" value (already read from its header,
+// not empty): malformed, then the MAC over "<t>.<body>" with any usable
+// secret (mismatch), then t within `tolerance_ms` either way (stale). Shared
+// with VoxPria's X-Webhook-Signature, which uses the same construction.
+SignatureCheck verify_voxfra_signature(const SignatureRequest& request, std::string_view value,
+                                       std::int64_t tolerance_ms);
+
 // The full header value "t=<t>,v1=<hex>" that verifies `body` with `secret`:
 // for `voxfra send-test`, senders' examples and tests.
 std::string sign_voxfra(std::string_view secret, std::int64_t t, std::string_view body);

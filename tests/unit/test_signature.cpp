@@ -11,29 +11,12 @@
 #include "auth/signature.h"
 #include "auth/signature_kit.h"
 #include "auth/signature_voxfra.h"
+#include "test_signature_support.h"
 
 namespace voxfra {
 namespace {
 
-// Headers as a test writes them; looked up case-insensitively like NGINX's.
-class Headers final : public HeaderLookup {
- public:
-  Headers& set(std::string name, std::string value) {
-    map_[lower(std::move(name))] = std::move(value);
-    return *this;
-  }
-  std::string_view get(std::string_view name) const override {
-    auto it = map_.find(lower(std::string(name)));
-    return it == map_.end() ? std::string_view() : std::string_view(it->second);
-  }
-
- private:
-  static std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-  }
-  std::map<std::string, std::string> map_;
-};
+using sigtest::Headers;
 
 // The vectors were computed outside this code, with the shell:
 //   BODY='{"callId":"c-123",…,"summary":"Caf'$'\xc3\xa9'' order"}'
@@ -258,14 +241,22 @@ TEST_F(SignatureTest, SharedSecretMatch) {
   EXPECT_EQ(match_shared_secret(request, "whsec_old"), SignatureCheck::mismatch);
 }
 
-TEST(SignatureRegistry, CustomIsVoxfraOthersNotYet) {
-  const SignatureScheme* s = signature_scheme_for(Provider::custom);
-  ASSERT_NE(s, nullptr);
-  EXPECT_EQ(s->name(), "voxfra");
-  EXPECT_EQ(s->header(), "X-Voxfra-Signature");
-  for (Provider p : {Provider::vapi, Provider::retell, Provider::bland, Provider::livekit, Provider::elevenlabs,
-                     Provider::voiceinfra, Provider::voxpria}) {
-    EXPECT_EQ(signature_scheme_for(p), nullptr) << provider_name(p);
+TEST(SignatureRegistry, EveryProviderHasItsScheme) {
+  const std::pair<Provider, std::pair<std::string_view, std::string_view>> want[] = {
+      {Provider::custom, {"voxfra", "X-Voxfra-Signature"}},
+      {Provider::vapi, {"vapi", "X-Vapi-Secret"}},
+      {Provider::retell, {"retell", "X-Retell-Signature"}},
+      {Provider::bland, {"bland", "X-Webhook-Signature"}},
+      {Provider::livekit, {"livekit", "Authorization"}},
+      {Provider::elevenlabs, {"elevenlabs", "ElevenLabs-Signature"}},
+      {Provider::voiceinfra, {"voiceinfra", "X-VoiceInfra-Signature"}},
+      {Provider::voxpria, {"voxpria", "X-Voxpria-Signature"}},
+  };
+  for (const auto& [p, names] : want) {
+    const SignatureScheme* s = signature_scheme_for(p);
+    ASSERT_NE(s, nullptr) << provider_name(p);
+    EXPECT_EQ(s->name(), names.first);
+    EXPECT_EQ(s->header(), names.second);
   }
 }
 
