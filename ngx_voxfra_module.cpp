@@ -400,11 +400,14 @@ void finish_stored(RequestCtx* ctx) {
       voxfra::record_id(ctx->call.sequence, id);
       ctx->record_id = {id, 16};
       // Stored (now or before): later deliveries are answered from the zone.
-      // A call whose storing failed is not remembered.
-      ZoneLock lock(ctx->zone);
-      if (ctx->zone->state.remember(ctx->idempotency_hash, ctx->call.sequence, voxfra::now_millis(),
-                                    static_cast<int64_t>(ctx->idempotency_window))) {
-        lock.warn_full("idempotency keys");
+      // A call whose storing failed is not remembered. The lock is released
+      // before responding: counting the response takes it again.
+      {
+        ZoneLock lock(ctx->zone);
+        if (ctx->zone->state.remember(ctx->idempotency_hash, ctx->call.sequence, voxfra::now_millis(),
+                                      static_cast<int64_t>(ctx->idempotency_window))) {
+          lock.warn_full("idempotency keys");
+        }
       }
       Outcome outcome = ctx->call.result == voxfra::PendingCall::Result::stored ? Outcome::accepted
                                                                                  : Outcome::duplicate;

@@ -155,5 +155,24 @@ subtest 'duplicates after a restart and across endpoint replace' => sub {
     is(stored('dedupe-1'), 1, 'stored once');
 };
 
-$t->check_error_log;
+subtest 'counters live in shared memory: a killed worker loses none' => sub {
+    my $ep = $t->create_endpoint(provider => 'custom', client => 'counted');
+    $t->post($ep->{path}, call_body()) for 1 .. 6;
+    $t->post($ep->{path}, '{"callId":') for 1 .. 2;
+    kill 'KILL', $t->worker_pids;   # before their next flush
+    my $shown;
+    for (1 .. 50) {
+        sleep 0.2;
+        $shown = $t->cli_json('endpoint', 'show', $ep->{slug});
+        last if ($shown->{requests} // 0) >= 8;
+    }
+    is($shown->{requests}, 8, 'every request counted after both workers were killed');
+    is($shown->{accepted}, 6, 'accepted');
+    is($shown->{rejectedBy}{invalid_json}, 2, 'rejected by reason');
+    # The master replaced the killed workers: say so, so the log check below
+    # does not count it as a crash.
+    $t->{killed_workers} = 1;
+};
+
+$t->check_error_log(undef, $t->{killed_workers} ? qr/exited on signal 9/ : undef);
 done_testing;

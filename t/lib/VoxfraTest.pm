@@ -72,6 +72,7 @@ sub write_conf {
     my $port = $self->{port};
     $conf =~ s/listen 127\.0\.0\.1:8080;/listen 127.0.0.1:$port;/ or croak "example conf has no listen line";
     $conf = $edit->($conf) if $edit;
+    $self->{conf} = $conf;
     open my $out, '>', "$self->{dir}/conf/nginx.conf" or croak $!;
     print $out $conf;
     close $out;
@@ -125,6 +126,9 @@ sub start {
     $self->wait_port or croak "nginx is not listening on $self->{port}\n" . $self->error_log;
     $self->{running} = 1;
     $self->{pid} = $self->master_pid;
+    # The master listens before it forks: wait for the workers too.
+    my ($want) = $self->{conf} =~ /^\s*worker_processes\s+(\d+);/m;
+    for (1 .. 100) { last if $self->worker_pids >= ($want // 1); sleep 0.05 }
     $RUNNING{"$self"} = $self;
     Scalar::Util::weaken($RUNNING{"$self"});
     return $self;
@@ -201,10 +205,11 @@ sub access_log {
 }
 
 # The error log holds no [alert] or [emerg] and no crashed worker.
+# $expected: a pattern for lines the test caused on purpose (a worker it killed).
 sub check_error_log {
-    my ($self, $name) = @_;
+    my ($self, $name, $expected) = @_;
     my $log = $self->error_log;
-    my @bad = grep { /\[(alert|emerg|crit)\]|exited on signal/ } split /\n/, $log;
+    my @bad = grep { /\[(alert|emerg|crit)\]|exited on signal/ && !($expected && /$expected/) } split /\n/, $log;
     ok(!@bad, $name // 'error log has no alert, emerg, crit or crashed worker')
         or diag join "\n", @bad;
 }
