@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <memory_resource>
 #include <optional>
@@ -18,6 +19,20 @@
 #include "providers/adapter.h"
 #include "record/call_record.h"
 #include "record/json_writer.h"
+
+namespace voxfra {
+
+// Verdicts by name in gtest's messages (found by ADL).
+inline std::ostream& operator<<(std::ostream& out, Verdict verdict) {
+  switch (verdict) {
+    case Verdict::end_of_call: return out << "end_of_call";
+    case Verdict::ignored: return out << "ignored";
+    case Verdict::invalid: return out << "invalid";
+  }
+  return out << "?";
+}
+
+}  // namespace voxfra
 
 namespace voxfra::testing {
 
@@ -37,6 +52,14 @@ inline std::string replaced(std::string text, std::string_view from, std::string
   if (at == std::string::npos) return text;
   EXPECT_EQ(text.find(from, at + 1), std::string::npos) << "more than once in the text: " << from;
   return text.replace(at, from.size(), to);
+}
+
+// `text` with its one string member "name":"from" turned into "name":"to".
+inline std::string with_string(std::string text, std::string_view name, std::string_view from, std::string_view to) {
+  const auto member = [name](std::string_view value) {
+    return "\"" + std::string(name) + "\":\"" + std::string(value) + "\"";
+  };
+  return replaced(std::move(text), member(from), member(to));
 }
 
 using Problems = std::vector<std::pair<std::string, std::string>>;
@@ -114,18 +137,18 @@ class AdapterRun {
   Verdict verdict_ = Verdict::invalid;
 };
 
-}  // namespace voxfra::testing
+// A body and the exact `details` its adapter must reject it with.
+struct Rejection {
+  std::string_view body;
+  Problems problems;
+};
 
-namespace voxfra {
-
-// Verdicts by name in gtest's messages (found by ADL).
-inline std::ostream& operator<<(std::ostream& out, Verdict verdict) {
-  switch (verdict) {
-    case Verdict::end_of_call: return out << "end_of_call";
-    case Verdict::ignored: return out << "ignored";
-    case Verdict::invalid: return out << "invalid";
+inline void expect_rejected(AdapterFn adapter, std::initializer_list<Rejection> cases) {
+  for (const Rejection& c : cases) {
+    AdapterRun run(adapter, c.body);
+    EXPECT_EQ(run.verdict(), Verdict::invalid) << c.body;
+    EXPECT_EQ(run.problems(), c.problems) << c.body;
   }
-  return out << "?";
 }
 
-}  // namespace voxfra
+}  // namespace voxfra::testing

@@ -8,6 +8,7 @@ namespace voxfra {
 namespace {
 
 using testing::AdapterRun;
+using testing::expect_rejected;
 using testing::Problems;
 using testing::read_fixture;
 using testing::replaced;
@@ -169,11 +170,7 @@ TEST(BlandCallId, COldSpellingIsAccepted) {
 }
 
 TEST(BlandInvalid, CallIdProblems) {
-  struct Case {
-    const char* body;
-    Problems problems;
-  };
-  const Case cases[] = {
+  expect_rejected(map_bland, {
       {"{}", {{"call_id", "is required (or c_id)"}}},
       {"[]", {{"call_id", "is required (or c_id)"}}},
       {R"({"completed":true,"status":"completed"})", {{"call_id", "is required (or c_id)"}}},
@@ -183,12 +180,7 @@ TEST(BlandInvalid, CallIdProblems) {
       {R"({"call_id":"","completed":true})", {{"call_id", "must not be empty"}}},
       {R"({"call_id":"c-1","completed":"yes"})", {{"completed", "must be a boolean"}}},
       {R"({"call_id":"c-1","status":200})", {{"status", "must be a string"}}},
-  };
-  for (const Case& c : cases) {
-    AdapterRun run(map_bland, c.body);
-    EXPECT_EQ(run.verdict(), Verdict::invalid) << c.body;
-    EXPECT_EQ(run.problems(), c.problems) << c.body;
-  }
+  });
 }
 
 TEST(BlandInvalid, MissingCallIdInAFullReport) {

@@ -8,9 +8,11 @@ namespace voxfra {
 namespace {
 
 using testing::AdapterRun;
+using testing::expect_rejected;
 using testing::Problems;
 using testing::read_fixture;
 using testing::replaced;
+using testing::with_string;
 
 std::string transcription() { return read_fixture("elevenlabs/post_call_transcription.json"); }
 std::string failure() { return read_fixture("elevenlabs/call_initiation_failure.json"); }
@@ -178,8 +180,7 @@ TEST(ElevenLabsInitiationFailure, OutcomeByReason) {
   const std::pair<const char*, const char*> cases[] = {
       {"busy", "no-answer"}, {"no-answer", "no-answer"}, {"unknown", "failed"}, {"invalid_number", "failed"}};
   for (const auto& [reason, outcome] : cases) {
-    AdapterRun run(map_elevenlabs, replaced(failure(), R"("failure_reason":"busy")",
-                                            std::string(R"("failure_reason":")") + reason + "\""));
+    AdapterRun run(map_elevenlabs, with_string(failure(), "failure_reason", "busy", reason));
     EXPECT_EQ(run.record().outcome, outcome) << reason;
   }
   AdapterRun none(map_elevenlabs, replaced(failure(), R"("failure_reason":"busy",)", ""));
@@ -212,11 +213,7 @@ TEST(ElevenLabsIgnored, AudioAndOtherTypes) {
 }
 
 TEST(ElevenLabsInvalid, EnvelopeProblems) {
-  struct Case {
-    const char* body;
-    Problems problems;
-  };
-  const Case cases[] = {
+  expect_rejected(map_elevenlabs, {
       {"{}", {{"type", "is required"}}},
       {R"({"type":false})", {{"type", "must be a string"}}},
       {R"({"type":"post_call_transcription"})", {{"data", "is required"}}},
@@ -229,12 +226,7 @@ TEST(ElevenLabsInvalid, EnvelopeProblems) {
         {"data.metadata.call_duration_secs", "is required"}}},
       {R"({"type":"post_call_transcription","data":{"conversation_id":"c","metadata":"none"}})",
        {{"data.metadata", "must be an object"}}},
-  };
-  for (const Case& c : cases) {
-    AdapterRun run(map_elevenlabs, c.body);
-    EXPECT_EQ(run.verdict(), Verdict::invalid) << c.body;
-    EXPECT_EQ(run.problems(), c.problems) << c.body;
-  }
+  });
 }
 
 TEST(ElevenLabsInvalid, EachRequiredFieldMissingFromAFullReport) {

@@ -8,9 +8,11 @@ namespace voxfra {
 namespace {
 
 using testing::AdapterRun;
+using testing::expect_rejected;
 using testing::Problems;
 using testing::read_fixture;
 using testing::replaced;
+using testing::with_string;
 
 std::string analyzed() { return read_fixture("retell/call_analyzed.json"); }
 std::string ended() { return read_fixture("retell/call_ended.json"); }
@@ -141,11 +143,7 @@ TEST(RetellIgnored, OtherEventsNeedNoCall) {
 }
 
 TEST(RetellInvalid, EnvelopeProblems) {
-  struct Case {
-    const char* body;
-    Problems problems;
-  };
-  const Case cases[] = {
+  expect_rejected(map_retell, {
       {"{}", {{"event", "is required"}}},
       {"[]", {{"event", "is required"}}},
       {R"({"event":null})", {{"event", "is required"}}},
@@ -155,12 +153,7 @@ TEST(RetellInvalid, EnvelopeProblems) {
       {R"({"event":"call_ended","call":{}})", {{"call.call_id", "is required"}}},
       {R"({"event":"call_ended","call":{"call_id":7}})", {{"call.call_id", "must be a string"}}},
       {R"({"event":"call_analyzed","call":{"call_id":""}})", {{"call.call_id", "must not be empty"}}},
-  };
-  for (const Case& c : cases) {
-    AdapterRun run(map_retell, c.body);
-    EXPECT_EQ(run.verdict(), Verdict::invalid) << c.body;
-    EXPECT_EQ(run.problems(), c.problems) << c.body;
-  }
+  });
 }
 
 TEST(RetellInvalid, MissingCallIdInAFullReport) {
@@ -276,8 +269,7 @@ TEST(RetellOutcome, FromTheDisconnectionReason) {
       {"concurrency_limit_reached", "failed"},
   };
   for (const auto& [reason, outcome] : cases) {
-    AdapterRun run(map_retell, replaced(ended(), R"("disconnection_reason":"user_hangup")",
-                                        std::string(R"("disconnection_reason":")") + reason + "\""));
+    AdapterRun run(map_retell, with_string(ended(), "disconnection_reason", "user_hangup", reason));
     EXPECT_EQ(run.record().ended_reason, reason);
     EXPECT_EQ(run.record().outcome, outcome) << reason;
   }
@@ -302,8 +294,7 @@ TEST(RetellSentiment, InTheRecordsLowerCase) {
   const std::pair<const char*, const char*> cases[] = {
       {"Positive", "positive"}, {"Negative", "negative"}, {"Neutral", "neutral"}, {"Unknown", ""}, {"Frustrated", "Frustrated"}};
   for (const auto& [sent, stored] : cases) {
-    AdapterRun run(map_retell, replaced(analyzed(), R"("user_sentiment":"Positive")",
-                                        std::string(R"("user_sentiment":")") + sent + "\""));
+    AdapterRun run(map_retell, with_string(analyzed(), "user_sentiment", "Positive", sent));
     EXPECT_EQ(run.record().sentiment, stored) << sent;
   }
 }

@@ -8,9 +8,11 @@ namespace voxfra {
 namespace {
 
 using testing::AdapterRun;
+using testing::expect_rejected;
 using testing::Problems;
 using testing::read_fixture;
 using testing::replaced;
+using testing::with_string;
 
 std::string report() { return read_fixture("vapi/end-of-call-report.json"); }
 std::string legacy_report() { return read_fixture("vapi/outbound-legacy.json"); }
@@ -86,11 +88,7 @@ TEST(VapiIgnored, OtherMessageTypesNeedNoCall) {
 }
 
 TEST(VapiInvalid, EnvelopeProblems) {
-  struct Case {
-    const char* body;
-    Problems problems;
-  };
-  const Case cases[] = {
+  expect_rejected(map_vapi, {
       {"{}", {{"message", "is required"}}},
       {"[]", {{"message", "is required"}}},
       {R"({"message":null})", {{"message", "is required"}}},
@@ -102,12 +100,7 @@ TEST(VapiInvalid, EnvelopeProblems) {
       {R"({"message":{"type":"end-of-call-report","call":{}}})", {{"message.call.id", "is required"}}},
       {R"({"message":{"type":"end-of-call-report","call":{"id":42}}})", {{"message.call.id", "must be a string"}}},
       {R"({"message":{"type":"end-of-call-report","call":{"id":""}}})", {{"message.call.id", "must not be empty"}}},
-  };
-  for (const Case& c : cases) {
-    AdapterRun run(map_vapi, c.body);
-    EXPECT_EQ(run.verdict(), Verdict::invalid) << c.body;
-    EXPECT_EQ(run.problems(), c.problems) << c.body;
-  }
+  });
 }
 
 TEST(VapiInvalid, MissingCallIdInAFullReport) {
@@ -299,8 +292,7 @@ TEST(VapiDirection, OutboundSwapsFromAndTo) {
 
 TEST(VapiDirection, WebCallsHaveNoFromOrTo) {
   for (const char* type : {"webCall", "vapi.websocketCall"}) {
-    AdapterRun run(map_vapi, replaced(report(), R"("type":"inboundPhoneCall")",
-                                      std::string(R"("type":")") + type + "\""));
+    AdapterRun run(map_vapi, with_string(report(), "type", "inboundPhoneCall", type));
     EXPECT_EQ(run.record().direction, "web") << type;
     EXPECT_EQ(run.record().from_number, "");
     EXPECT_EQ(run.record().to_number, "");

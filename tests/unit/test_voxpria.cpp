@@ -8,9 +8,11 @@ namespace voxfra {
 namespace {
 
 using testing::AdapterRun;
+using testing::expect_rejected;
 using testing::Problems;
 using testing::read_fixture;
 using testing::replaced;
+using testing::with_string;
 
 std::string completed() { return read_fixture("voxpria/call-completed.json"); }
 
@@ -100,8 +102,7 @@ TEST(VoxPriaOutcome, FromTheStatus) {
                                                        {"voicemail", "voicemail"}, {"no-answer", "no-answer"},
                                                        {"busy", "no-answer"},      {"failed", "failed"}};
   for (const auto& [status, outcome] : cases) {
-    AdapterRun run(map_voxpria, replaced(completed(), R"("status":"completed")",
-                                         std::string(R"("status":")") + status + "\""));
+    AdapterRun run(map_voxpria, with_string(completed(), "status", "completed", status));
     EXPECT_EQ(run.record().outcome, outcome) << status;
   }
   AdapterRun none(map_voxpria, replaced(completed(), R"("status":"completed",)", ""));
@@ -123,11 +124,7 @@ TEST(VoxPriaIgnored, CallStartedAndCampaigns) {
 }
 
 TEST(VoxPriaInvalid, EnvelopeProblems) {
-  struct Case {
-    const char* body;
-    Problems problems;
-  };
-  const Case cases[] = {
+  expect_rejected(map_voxpria, {
       {"{}", {{"event", "is required"}}},
       {R"({"event":{"name":"call.completed"}})", {{"event", "must be a string"}}},
       {R"({"event":"call.completed"})", {{"data", "is required"}}},
@@ -135,12 +132,7 @@ TEST(VoxPriaInvalid, EnvelopeProblems) {
       {R"({"event":"call.completed","data":{}})", {{"data.callId", "is required (or data.call_id, data.id)"}}},
       {R"({"event":"call.completed","data":{"callId":null,"id":12}})", {{"data.id", "must be a string"}}},
       {R"({"event":"call.ended","data":{"call_id":""}})", {{"data.call_id", "must not be empty"}}},
-  };
-  for (const Case& c : cases) {
-    AdapterRun run(map_voxpria, c.body);
-    EXPECT_EQ(run.verdict(), Verdict::invalid) << c.body;
-    EXPECT_EQ(run.problems(), c.problems) << c.body;
-  }
+  });
   AdapterRun no_id(map_voxpria, replaced(completed(), R"("callId":"call_xyz789",)", ""));
   EXPECT_EQ(no_id.problems(), (Problems{{"data.callId", "is required (or data.call_id, data.id)"}}));
 }
