@@ -17,13 +17,6 @@ namespace {
 constexpr std::string_view kCallEnded = "call.ended";
 constexpr std::string_view kCallUpdate = "call.update";
 
-bool is_any_of(std::string_view value, std::initializer_list<std::string_view> values) {
-  for (std::string_view v : values) {
-    if (value == v) return true;
-  }
-  return false;
-}
-
 // Voicemail from answering-machine detection; no answer and busy from the
 // dial; failures from an error; a finished call otherwise.
 std::string_view outcome_of(Payload& in, const CallRecord& out, std::optional<bool> completed) {
@@ -32,7 +25,7 @@ std::string_view outcome_of(Payload& in, const CallRecord& out, std::optional<bo
   const std::string_view error = in.string("error_message").value_or("");
   if (answered_by == "voicemail") return "voicemail";
   for (std::string_view status : {out.status, queue_status, answered_by}) {
-    if (is_any_of(status, {"no-answer", "no_answer", "busy"})) return "no-answer";
+    if (means_no_answer(status)) return "no-answer";
   }
   if (!error.empty() || is_any_of(out.status, {"failed", "error"}) ||
       queue_status.find("error") != std::string_view::npos) {

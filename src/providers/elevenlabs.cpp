@@ -96,7 +96,7 @@ void read_transcription(Payload& in, CallRecord& out) {
 // own report…}}}. It was an outbound dial; the failure time is the event's.
 void read_initiation_failure(Payload& in, CallRecord& out) {
   out.ended_reason = in.string("data.failure_reason").value_or("");
-  out.outcome = (out.ended_reason == "busy" || out.ended_reason == "no-answer") ? "no-answer" : "failed";
+  out.outcome = means_no_answer(out.ended_reason) ? "no-answer" : "failed";
   out.ended_at = in.epoch_seconds("event_timestamp");
   out.direction = "outbound";
   out.variables_json = VariablesJson(in).add({{"metadata", "data.metadata"}}).finish();

@@ -42,6 +42,15 @@ std::optional<double> non_negative(std::optional<double> seconds) {
   return seconds;
 }
 
+bool is_any_of(std::string_view value, std::initializer_list<std::string_view> values) {
+  for (std::string_view v : values) {
+    if (value == v) return true;
+  }
+  return false;
+}
+
+bool means_no_answer(std::string_view status) { return is_any_of(status, {"no-answer", "no_answer", "busy"}); }
+
 void numbers_by_direction(CallRecord& out, std::string_view customer, std::string_view agent_side) {
   out.customer_number = customer;
   if (out.direction == "inbound") {

@@ -35,6 +35,13 @@ std::optional<UnixMillis> add_seconds(std::optional<UnixMillis> time, std::optio
 // A duration a provider sent: a negative one is no measure.
 std::optional<double> non_negative(std::optional<double> seconds);
 
+// Whether `value` is one of `values`.
+bool is_any_of(std::string_view value, std::initializer_list<std::string_view> values);
+
+// A dial status that means nobody answered ("no-answer", "no_answer", "busy"):
+// the record's outcome "no-answer".
+bool means_no_answer(std::string_view status);
+
 // Providers that name the customer's number and their own rather than the
 // caller and the callee: inbound calls come from the customer, outbound
 // calls from the agent's number. Without a direction, from/to stay empty.

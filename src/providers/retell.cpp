@@ -10,7 +10,7 @@ namespace voxfra {
 
 namespace {
 
-bool is_end_of_call(std::string_view event) { return event == "call_ended" || event == "call_analyzed"; }
+bool is_end_of_call(std::string_view event) { return is_any_of(event, {"call_ended", "call_analyzed"}); }
 
 bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
@@ -21,7 +21,7 @@ std::string_view outcome_of(std::string_view reason, std::string_view call_statu
   if (in_voicemail.value_or(false) || reason == "voicemail_reached" || reason == "machine_detected") {
     return "voicemail";
   }
-  if (reason == "dial_no_answer" || reason == "dial_busy" || reason == "user_declined") return "no-answer";
+  if (is_any_of(reason, {"dial_no_answer", "dial_busy", "user_declined"})) return "no-answer";
   if (reason == "dial_failed" || starts_with(reason, "error_") || reason == "invalid_destination" ||
       starts_with(reason, "telephony_provider_") || reason == "sip_routing_error" || reason == "marked_as_spam" ||
       reason == "no_valid_payment" || reason == "concurrency_limit_reached" || call_status == "error") {

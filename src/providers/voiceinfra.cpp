@@ -16,7 +16,7 @@ constexpr std::string_view kCallCompleted = "call.completed";
 // VoiceInfra adds later is kept as sent.
 std::string_view outcome_of(std::string_view call_outcome) {
   if (call_outcome == "answered") return "completed";
-  if (call_outcome == "no-answer" || call_outcome == "no_answer" || call_outcome == "busy") return "no-answer";
+  if (means_no_answer(call_outcome)) return "no-answer";
   return call_outcome;
 }
 

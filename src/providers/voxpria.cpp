@@ -9,16 +9,14 @@ namespace voxfra {
 
 namespace {
 
-bool is_end_of_call(std::string_view event) {
-  return event == "call.completed" || event == "call.ended" || event == "call.failed";
-}
+bool is_end_of_call(std::string_view event) { return is_any_of(event, {"call.completed", "call.ended", "call.failed"}); }
 
 // data.status, in the record's outcomes; call.failed is a failure whatever
 // the status says, and a finished call without a status is completed.
 std::string_view outcome_of(std::string_view event, std::string_view status) {
-  if (event == "call.failed" || status == "failed" || status == "error") return "failed";
+  if (event == "call.failed" || is_any_of(status, {"failed", "error"})) return "failed";
   if (status == "voicemail") return "voicemail";
-  if (status == "no-answer" || status == "no_answer" || status == "busy") return "no-answer";
+  if (means_no_answer(status)) return "no-answer";
   return "completed";
 }
 
