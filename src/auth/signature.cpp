@@ -1,6 +1,7 @@
 #include "auth/signature.h"
 
 #include "auth/signature_bland.h"
+#include "auth/signature_kit.h"
 #include "auth/signature_elevenlabs.h"
 #include "auth/signature_livekit.h"
 #include "auth/signature_retell.h"
@@ -57,6 +58,29 @@ const SignatureScheme* signature_scheme_for(Provider p) {
     case Provider::voxpria: return &voxpria_signature_scheme();
   }
   return nullptr;
+}
+
+std::span<const std::string_view> signature_headers(Provider p) {
+  static constexpr std::string_view kVoxfra[] = {kVoxfraSignatureHeader};
+  // x-timestamp only matters with x-signature: alone it is still `missing`.
+  static constexpr std::string_view kVapi[] = {kVapiSecretHeader, kVapiSignatureHeader, kVapiAuthorizationHeader};
+  static constexpr std::string_view kRetell[] = {kRetellSignatureHeader};
+  static constexpr std::string_view kBland[] = {kBlandSignatureHeader};
+  static constexpr std::string_view kLiveKit[] = {kLiveKitSignatureHeader};
+  static constexpr std::string_view kElevenLabs[] = {kElevenLabsSignatureHeader};
+  static constexpr std::string_view kVoiceInfra[] = {kVoiceInfraSignatureHeader};
+  static constexpr std::string_view kVoxpria[] = {kVoxpriaSignatureHeader, kVoxpriaTimestampedHeader};
+  switch (p) {
+    case Provider::custom: return kVoxfra;
+    case Provider::vapi: return kVapi;
+    case Provider::retell: return kRetell;
+    case Provider::bland: return kBland;
+    case Provider::livekit: return kLiveKit;
+    case Provider::elevenlabs: return kElevenLabs;
+    case Provider::voiceinfra: return kVoiceInfra;
+    case Provider::voxpria: return kVoxpria;
+  }
+  return {};
 }
 
 }  // namespace voxfra

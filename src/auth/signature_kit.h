@@ -13,6 +13,13 @@
 
 namespace voxfra {
 
+// Every header that `p`'s scheme reads, its header() first (empty when Voxfra
+// has no scheme for `p`). Most schemes read one; Vapi reads X-Vapi-Secret,
+// x-signature (with x-timestamp) and Authorization, VoxPria X-Voxpria-Signature
+// and X-Webhook-Signature. A request with none of them present is `missing`,
+// one with any of them is judged by it: the rule tests and fuzz targets check.
+std::span<const std::string_view> signature_headers(Provider p);
+
 // One item of a "k=v, k=v" header value.
 struct KeyValue {
   std::string_view key;

@@ -260,6 +260,40 @@ TEST(SignatureRegistry, EveryProviderHasItsScheme) {
   }
 }
 
+// A request with none of a scheme's headers is `missing`, whatever else it
+// carries (here: every other scheme's headers); any one of them is judged.
+TEST(SignatureRegistry, MissingMeansNoneOfTheSchemesHeaders) {
+  EndpointView endpoint;
+  endpoint.secrets[0] = {"whsec_current", 0};
+  endpoint.secret_count = 1;
+  endpoint.api_key = "APIkey";
+  for (Provider p : {Provider::custom, Provider::vapi, Provider::retell, Provider::bland, Provider::livekit,
+                     Provider::elevenlabs, Provider::voiceinfra, Provider::voxpria}) {
+    const SignatureScheme* scheme = signature_scheme_for(p);
+    ASSERT_NE(scheme, nullptr);
+    std::span<const std::string_view> own = signature_headers(p);
+    ASSERT_FALSE(own.empty());
+    EXPECT_EQ(own.front(), scheme->header()) << provider_name(p);
+    Headers others;
+    for (Provider q : {Provider::custom, Provider::vapi, Provider::retell, Provider::bland, Provider::livekit,
+                       Provider::elevenlabs, Provider::voiceinfra, Provider::voxpria}) {
+      for (std::string_view h : signature_headers(q)) {
+        if (std::find(own.begin(), own.end(), h) == own.end()) others.set(std::string(h), "x");
+      }
+    }
+    others.set("x-timestamp", "1700000000");
+    SignatureRequest request{&others, kBody, kNow, &endpoint};
+    EXPECT_EQ(scheme->verify(request), SignatureCheck::missing) << provider_name(p);
+    for (std::string_view h : own) {
+      Headers one;
+      one.set(std::string(h), "x");
+      SignatureRequest judged{&one, kBody, kNow, &endpoint};
+      EXPECT_NE(scheme->verify(judged), SignatureCheck::missing) << provider_name(p) << " " << h;
+      EXPECT_NE(scheme->verify(judged), SignatureCheck::ok) << provider_name(p) << " " << h;
+    }
+  }
+}
+
 TEST(SignatureMessages, NameTheHeader) {
   const SignatureScheme& s = voxfra_signature_scheme();
   EXPECT_EQ(s.message(SignatureCheck::missing), "X-Voxfra-Signature header is missing");
