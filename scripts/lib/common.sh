@@ -21,6 +21,6 @@ ensure_packages() {
 
 # What building needs.
 VOXFRA_BUILD_PACKAGES=(build-essential cmake pkg-config nginx nginx-dev liblmdb-dev lmdb-utils
-                       libssl-dev libsimdjson-dev googletest libgtest-dev libpcre3-dev zlib1g-dev)
+                       libssl-dev libsimdjson-dev googletest libgtest-dev libbenchmark-dev libpcre3-dev zlib1g-dev)
 # What running the tests needs besides.
 VOXFRA_TEST_PACKAGES=(perl curl)

@@ -179,8 +179,9 @@ sub stop {
     my $pid = $self->master_pid || $self->{pid} or return;
     kill 'QUIT', $pid;
     for (1 .. 200) { return unless kill 0, $pid; sleep 0.05 }
-    kill 'KILL', $pid;
+    # Stuck: the workers first, while they are still the master's children.
     kill 'KILL', $self->worker_pids_of($pid);
+    kill 'KILL', $pid;
 }
 
 sub reload {
