@@ -1,11 +1,13 @@
 // Every provider adapter, through the whole body → verdict path that the
 // module runs (Ingestor::process). The first byte picks the provider among
-// those with an adapter: the one whose Provider value it is (so that seeds
+// those with an adapter: its low 7 bits are a Provider value (so that seeds
 // keep their provider as adapters are added: 1 vapi, 8 custom, …), or else
-// one by its remainder; the rest is the body. Whatever the body, process()
-// must not crash or leak, a rejection's details must be a JSON array, and an
-// accepted call's record must parse back, carry the context it was given,
-// and still parse once stored (with its id in front) and merged.
+// pick one by their remainder. With its high bit set, "Name: value" header
+// lines and an empty line come before the body (VoiceInfra reads its event
+// from a header). Whatever the body, process() must not crash or leak, a
+// rejection's details must be a JSON array, and an accepted call's record
+// must parse back, carry the context it was given, and still parse once
+// stored (with its id in front) and merged.
 #include <memory_resource>
 #include <string_view>
 #include <vector>
@@ -82,24 +84,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // One per worker in the module, reused across requests: so here too.
   static Ingestor* const ingestor = new Ingestor();
   if (size == 0) return 0;
+  constexpr std::uint8_t kHeadersFollow = 0x80;
+  const std::uint8_t provider_byte = data[0] & ~kHeadersFollow;
 
   EndpointView endpoint;
   endpoint.id = "ep_0123456789abcdef";
   endpoint.org = "fuzz-org";
   endpoint.client = "fuzz-client";
-  endpoint.provider = providers[data[0] % providers.size()];
+  endpoint.provider = providers[provider_byte % providers.size()];
   for (Provider p : providers) {
-    if (static_cast<std::uint8_t>(p) == data[0]) endpoint.provider = p;
+    if (static_cast<std::uint8_t>(p) == provider_byte) endpoint.provider = p;
   }
   endpoint.status = EndpointStatus::active;
 
+  Headers headers;
+  std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if (data[0] & kHeadersFollow) text = headers.parse(text);
   // The body with the readable padding the glue guarantees, in a buffer of
   // its own so that ASan sees any read past the padding.
-  const std::size_t body_size = size - 1;
+  const std::size_t body_size = text.size();
   std::vector<char> body(body_size + kBodyPadding + simdjson::SIMDJSON_PADDING);
-  std::memcpy(body.data(), data + 1, body_size);
+  std::memcpy(body.data(), text.data(), body_size);
 
-  Headers headers;
   IngestRequest request;
   request.request_id = "0123456789abcdef0123456789abcdef";
   request.received_at = kNowMillis;
@@ -110,6 +116,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::pmr::monotonic_buffer_resource arena(4096);
   IngestResult r = ingestor->process(endpoint, request, &arena);
   touch(r.event);
+  // VOXFRA_FUZZ_VERBOSE=1 build-fuzz/fuzz_adapters FILE…: what each input became.
+  static const bool verbose = std::getenv("VOXFRA_FUZZ_VERBOSE") != nullptr;
+  if (verbose) {
+    const std::string_view shown = r.outcome == Outcome::accepted ? r.call.record_json : r.details_json;
+    std::fprintf(stderr, "%s: %s %s %.*s\n", std::string(provider_name(endpoint.provider)).c_str(),
+                 std::string(outcome_name(r.outcome)).c_str(), std::string(reason_name(r.reason)).c_str(),
+                 static_cast<int>(std::min<std::size_t>(shown.size(), 300)), shown.data());
+  }
   switch (r.outcome) {
     case Outcome::accepted: check_accepted(r, endpoint); break;
     case Outcome::ignored: FUZZ_CHECK(r.reason == Reason::none); break;

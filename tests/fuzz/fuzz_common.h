@@ -4,13 +4,15 @@
 // holds the writer to "what it writes parses back to what went in".
 #pragma once
 #include <simdjson.h>
+#include <strings.h>
 
-#include <cmath>
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -80,6 +82,7 @@ class Input {
 class Headers final : public HeaderLookup {
  public:
   void add(std::string_view name, std::string_view value) { list_.emplace_back(name, value); }
+  bool empty() const { return list_.empty(); }
 
   // Lines up to the first empty one; returns what follows (the body).
   std::string_view parse(std::string_view text) {

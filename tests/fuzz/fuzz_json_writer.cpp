@@ -10,6 +10,7 @@
 //  1: the rest is JSON; what parses is written back with write_json_element
 //     (how variables and merged records are copied) and must read back
 //     equal.
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <memory_resource>
