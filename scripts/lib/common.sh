@@ -22,5 +22,7 @@ ensure_packages() {
 # What building needs.
 VOXFRA_BUILD_PACKAGES=(build-essential cmake pkg-config nginx nginx-dev liblmdb-dev lmdb-utils
                        libssl-dev libsimdjson-dev googletest libgtest-dev libbenchmark-dev libpcre3-dev zlib1g-dev)
-# What running the tests needs besides.
+# What running the tests needs besides (Node.js signs payloads with the
+# providers' own SDKs in t/07; a Node that is already installed is kept).
 VOXFRA_TEST_PACKAGES=(perl curl)
+command -v npm >/dev/null 2>&1 || VOXFRA_TEST_PACKAGES+=(nodejs npm)

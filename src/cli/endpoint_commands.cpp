@@ -50,6 +50,11 @@ NewEndpoint read_create_options(const Args& args) {
   std::optional<std::string> secret = made.generated_secret;
   if (auto file = args.value("secret-file")) secret = read_secret_file(*file);
   if (secret) e.secrets.push_back({*secret, 0});
+  // LiveKit signs with an API key and secret: the key is the token's issuer,
+  // and without it no delivery could ever verify.
+  if (e.provider == Provider::livekit && secret && e.api_key.empty()) {
+    throw UsageError("--provider livekit with a secret needs --api-key (the LiveKit API key)");
+  }
   return made;
 }
 
