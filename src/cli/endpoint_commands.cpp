@@ -14,6 +14,28 @@ namespace {
 
 constexpr std::uint64_t kMaxRateLimit = 1'000'000;  // a minute; far beyond any provider's burst
 
+// The --allow entries, checked. The module reads endpoints without
+// allocating, into fixed arrays: a longer list would make the endpoint
+// unreadable there.
+std::vector<std::string> read_allow(const Args& args) {
+  std::vector<std::string> allow;
+  for (const std::string& cidr : args.values("allow")) allow.push_back(check_cidr(cidr));
+  if (allow.size() > EndpointView::kMaxAllow) {
+    throw UsageError("at most " + std::to_string(EndpointView::kMaxAllow) + " --allow entries");
+  }
+  return allow;
+}
+
+// Saves a changed endpoint and answers with it as `show` prints it.
+int save_and_show(const Cli& cli, Txn& txn, const Store& store, Endpoint& e) {
+  e.updated_at = now_millis();
+  save_endpoint(txn, store, e);
+  EndpointStats stats = endpoint_stats(txn, store, e.slug);
+  txn.commit();
+  print_endpoint(cli, {e, stats});
+  return 0;
+}
+
 // The endpoint `endpoint create` describes, before it has a slug and id.
 struct NewEndpoint {
   Endpoint endpoint;
@@ -29,12 +51,7 @@ NewEndpoint read_create_options(const Args& args) {
   e.org = check_name("org", *args.value("org"));
   e.client = check_name("client", *args.value("client"));
   e.provider = check_provider(*args.value("provider"));
-  for (const std::string& cidr : args.values("allow")) e.allow.push_back(check_cidr(cidr));
-  // The module reads endpoints without allocating, into fixed arrays: a
-  // longer list would make the endpoint unreadable there.
-  if (e.allow.size() > EndpointView::kMaxAllow) {
-    throw UsageError("at most " + std::to_string(EndpointView::kMaxAllow) + " --allow entries");
-  }
+  e.allow = read_allow(args);
   if (auto limit = args.value("rate-limit")) {
     e.rate_limit = static_cast<std::uint32_t>(check_positive("rate-limit", *limit, kMaxRateLimit));
   }
@@ -129,15 +146,12 @@ int change_status(const Cli& cli, std::span<const std::string> operands, std::st
                        "; create a new one with `voxfra endpoint create`");
   }
   if (target == EndpointStatus::active) refuse_second_active(txn, *store, e, e.slug);
-  if (e.status != target) {
-    e.status = target;
-    e.updated_at = now_millis();
-    save_endpoint(txn, *store, e);
+  if (e.status == target) {  // nothing to change: not even updated_at
+    print_endpoint(cli, {e, endpoint_stats(txn, *store, slug)});
+    return 0;
   }
-  EndpointStats stats = endpoint_stats(txn, *store, slug);
-  txn.commit();
-  print_endpoint(cli, {e, stats});
-  return 0;
+  e.status = target;
+  return save_and_show(cli, txn, *store, e);
 }
 
 int endpoint_disable(const Cli& cli, const Args&, std::span<const std::string> operands) {
@@ -233,11 +247,7 @@ int endpoint_rotate_secret(const Cli& cli, const Args& args, std::span<const std
 // stay, and the module sees the change at its next request.
 int endpoint_set(const Cli& cli, const Args& args, std::span<const std::string> operands) {
   const std::string& slug = single_operand(operands, "endpoint set", "SLUG");
-  std::vector<std::string> allow;
-  for (const std::string& cidr : args.values("allow")) allow.push_back(check_cidr(cidr));
-  if (allow.size() > EndpointView::kMaxAllow) {
-    throw UsageError("at most " + std::to_string(EndpointView::kMaxAllow) + " --allow entries");
-  }
+  std::vector<std::string> allow = read_allow(args);
   bool clear_allow = args.has("allow-any");
   if (clear_allow && !allow.empty()) throw UsageError("give --allow or --allow-any, not both");
   std::optional<std::uint32_t> rate;
@@ -256,12 +266,7 @@ int endpoint_set(const Cli& cli, const Args& args, std::span<const std::string> 
   if (clear_allow) e.allow.clear();
   if (rate) e.rate_limit = *rate;
   if (default_rate) e.rate_limit = 0;
-  e.updated_at = now_millis();
-  save_endpoint(txn, *store, e);
-  EndpointStats stats = endpoint_stats(txn, *store, slug);
-  txn.commit();
-  print_endpoint(cli, {e, stats});
-  return 0;
+  return save_and_show(cli, txn, *store, e);
 }
 
 constexpr Command kEndpointCommands[] = {
