@@ -38,8 +38,14 @@ std::string base64url(const unsigned char* data, std::size_t size) {
 }
 
 std::string random_slug() {
-  auto bytes = random_bytes(kSlugBytes);
-  return base64url(bytes.data(), bytes.size());
+  // A slug is a command-line argument too (`voxfra endpoint show SLUG`):
+  // one that starts with '-' would read as an option, so draw again (1 in
+  // 64). What is left is still over 191 random bits.
+  for (;;) {
+    auto bytes = random_bytes(kSlugBytes);
+    std::string slug = base64url(bytes.data(), bytes.size());
+    if (slug.front() != '-') return slug;
+  }
 }
 
 std::string random_secret() {

@@ -18,6 +18,12 @@ TEST(Random, SlugIs32UrlSafeCharacters) {
   EXPECT_TRUE(url_safe(slug)) << slug;
 }
 
+// A slug is passed on the command line: one starting with '-' would be
+// taken for an option (it happened, 1 slug in 64, before this rule).
+TEST(Random, SlugNeverStartsWithADash) {
+  for (int i = 0; i < 2000; ++i) EXPECT_NE(random_slug().front(), '-');
+}
+
 TEST(Random, SlugsAreDistinct) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
