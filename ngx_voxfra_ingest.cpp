@@ -1,0 +1,663 @@
+// The ingest handler: POST /webhooks/{provider}/{slug}, in the order of the
+// request contract (DESIGN.md). It reads the body, hands the core plain
+// bytes, queues accepted calls for the group commit on the thread pool and
+// turns verdicts into JSON answers; NGINX's own error pages inside an
+// ingest location are replaced by the same JSON.
+
+#include <cstring>
+#include <exception>
+#include <memory_resource>
+#include <new>
+
+#include "ingest/admission.h"
+#include "ingest/outcome.h"
+#include "ingest/response.h"
+#include "ngx_voxfra_module.h"
+#include "providers/provider.h"
+
+namespace voxfra_ngx {
+
+using voxfra::Outcome;
+using voxfra::Reason;
+
+// ---------------------------------------------------------------------------
+// Per-request state. Allocated in the request pool and never destroyed, so
+// it holds only trivially destructible members and views into pool memory.
+
+namespace {
+
+// std::pmr over the request pool: the core allocates its per-request memory
+// here and the pool frees it with the request.
+class PoolResource final : public std::pmr::memory_resource {
+ public:
+  explicit PoolResource(ngx_pool_t* pool) : pool_(pool) {}
+
+ private:
+  void* do_allocate(size_t bytes, size_t alignment) override {
+    void* p = alignment <= NGX_ALIGNMENT ? ngx_palloc(pool_, bytes)
+                                         : ngx_pmemalign(pool_, bytes, alignment);
+    if (p == nullptr) throw std::bad_alloc();
+    return p;
+  }
+  void do_deallocate(void*, size_t, size_t) override {}
+  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
+    return this == &other;
+  }
+  ngx_pool_t* pool_;
+};
+
+}  // namespace
+
+struct RequestCtx {
+  ngx_http_request_t* r;
+  PoolResource* mem;
+  Outcome outcome;
+  Reason reason;
+  bool counted;          // the counters have this request
+  bool own_response;     // we produced the response (not NGINX's error page)
+  bool rewrite_error;    // NGINX's error page is being replaced by JSON
+  bool limit_body;       // the request body filter enforces max_body
+  off_t max_body;
+  off_t body_seen;
+  voxfra::UnixMillis received_at;
+  std::string_view slug;
+  std::string_view provider;
+  std::string_view endpoint_id;
+  std::string_view call_id;
+  std::string_view record_id;
+  std::string_view error_body;  // the JSON that replaces NGINX's error page
+  voxfra::EndpointView endpoint;
+  voxfra::PendingCall call;
+  voxfra::IdempotencyHash idempotency_hash;
+  ngx_msec_t idempotency_window;
+  Zone* zone;
+  unsigned retry_after;  // 429: whole seconds until a request would pass
+};
+
+namespace {
+
+// Counts a request that resolved to an endpoint: in the zone, where every
+// worker's counts meet and survive a worker's death; in this worker's own
+// memory only when the zone has no room for another endpoint.
+void count(RequestCtx* ctx) {
+  if (ctx->counted || ctx->slug.empty() || g_worker == nullptr) return;
+  ctx->counted = true;
+  voxfra::UnixMillis now = voxfra::now_millis();
+  bool counted = false;
+  if (ctx->zone != nullptr) {
+    ZoneLock lock(ctx->zone);
+    counted = ctx->zone->state.count(ctx->slug, ctx->outcome, ctx->reason, now);
+  }
+  if (!counted) g_worker->stats.count(ctx->slug, ctx->outcome, ctx->reason, now);
+}
+
+// Sends `body` as the JSON answer and returns what the content phase
+// returns, with the headers the contract adds to 405 and 429.
+ngx_int_t send_json(ngx_http_request_t* r, RequestCtx* ctx, ngx_uint_t status,
+                    std::string_view body) {
+  ctx->own_response = true;
+  count(ctx);
+  if (status == NGX_HTTP_NOT_ALLOWED) {
+    static ngx_str_t allow = ngx_string("Allow");
+    if (add_header(r, allow, "POST") != NGX_OK) return NGX_ERROR;
+  }
+  if (status == NGX_HTTP_TOO_MANY_REQUESTS) {
+    static ngx_str_t retry_after = ngx_string("Retry-After");
+    u_char* p = static_cast<u_char*>(ngx_pnalloc(r->pool, NGX_INT_T_LEN));
+    if (p == nullptr) return NGX_ERROR;
+    u_char* last = ngx_sprintf(p, "%ui", static_cast<ngx_uint_t>(ctx->retry_after));
+    if (add_header(r, retry_after, {reinterpret_cast<char*>(p), static_cast<size_t>(last - p)}) != NGX_OK) {
+      return NGX_ERROR;
+    }
+  }
+  return send_body(r, status, ngx_string("application/json"), body);
+}
+
+ngx_int_t respond(ngx_http_request_t* r, RequestCtx* ctx, Outcome outcome, Reason reason,
+                  std::string_view details = {}, std::string_view event = {}) {
+  ctx->outcome = outcome;
+  ctx->reason = reason;
+  voxfra::ResponseFields f;
+  f.outcome = outcome;
+  f.reason = reason;
+  f.request_id = request_id(r);
+  f.call_id = ctx->call_id;
+  f.record_id = ctx->record_id;
+  f.details_json = details;
+  f.event = event;
+  f.retry_after_seconds = reason == Reason::rate_limited ? ctx->retry_after : 0;
+  ngx_uint_t status = outcome == Outcome::rejected ? voxfra::reason_http_status(reason) : NGX_HTTP_OK;
+  return send_json(r, ctx, status, voxfra::write_response(f, ctx->mem));
+}
+
+// Answers without reading the body: the rest of it is discarded (or, when
+// it is too large to be worth reading, the connection is closed after).
+ngx_int_t reject_early(ngx_http_request_t* r, RequestCtx* ctx, Reason reason) {
+  if (reason == Reason::body_too_large) {
+    r->keepalive = 0;
+    r->lingering_close = 1;
+  } else {
+    ngx_int_t rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) return rc;
+  }
+  return respond(r, ctx, Outcome::rejected, reason);
+}
+
+// ---------------------------------------------------------------------------
+// Body
+
+// The body as one contiguous block with kBodyPadding readable bytes after
+// it. In place when NGINX's single buffer has the room, else copied once
+// (from several buffers, or from the temporary file NGINX spooled it to).
+bool collect_body(ngx_http_request_t* r, const char** data, size_t* size) {
+  static const char kEmpty[voxfra::kBodyPadding] = {};
+  ngx_http_request_body_t* rb = r->request_body;
+  if (rb == nullptr || rb->bufs == nullptr) {
+    *data = kEmpty;
+    *size = 0;
+    return true;
+  }
+  ngx_chain_t* first = rb->bufs;
+  if (first->next == nullptr && ngx_buf_in_memory(first->buf) &&
+      static_cast<size_t>(first->buf->end - first->buf->last) >= voxfra::kBodyPadding) {
+    *data = reinterpret_cast<const char*>(first->buf->pos);
+    *size = static_cast<size_t>(first->buf->last - first->buf->pos);
+    return true;
+  }
+  size_t total = 0;
+  for (ngx_chain_t* cl = rb->bufs; cl; cl = cl->next) total += static_cast<size_t>(ngx_buf_size(cl->buf));
+  u_char* p = static_cast<u_char*>(ngx_pnalloc(r->pool, total + voxfra::kBodyPadding));
+  if (p == nullptr) return false;
+  u_char* w = p;
+  for (ngx_chain_t* cl = rb->bufs; cl; cl = cl->next) {
+    ngx_buf_t* b = cl->buf;
+    if (ngx_buf_in_memory(b)) {
+      w = ngx_cpymem(w, b->pos, b->last - b->pos);
+    } else if (b->in_file) {
+      ssize_t n = ngx_read_file(b->file, w, static_cast<size_t>(b->file_last - b->file_pos), b->file_pos);
+      if (n != b->file_last - b->file_pos) return false;
+      w += n;
+    }
+  }
+  ngx_memzero(w, voxfra::kBodyPadding);
+  *data = reinterpret_cast<const char*>(p);
+  *size = static_cast<size_t>(w - p);
+  return true;
+}
+
+class NgxHeaders final : public voxfra::HeaderLookup {
+ public:
+  explicit NgxHeaders(ngx_http_request_t* r) : r_(r) {}
+  std::string_view get(std::string_view name) const override {
+    for (ngx_list_part_t* part = &r_->headers_in.headers.part; part; part = part->next) {
+      auto* h = static_cast<ngx_table_elt_t*>(part->elts);
+      for (ngx_uint_t i = 0; i < part->nelts; ++i) {
+        if (h[i].key.len == name.size() &&
+            ngx_strncasecmp(h[i].key.data, reinterpret_cast<u_char*>(const_cast<char*>(name.data())),
+                            name.size()) == 0) {
+          return view(h[i].value);
+        }
+      }
+    }
+    return {};
+  }
+
+ private:
+  ngx_http_request_t* r_;
+};
+
+// ---------------------------------------------------------------------------
+// Storing: the write queue and its thread task
+
+void post_write_batch();
+
+void finish_stored(RequestCtx* ctx) {
+  ngx_http_request_t* r = ctx->r;
+  ngx_int_t rc;
+  if (ctx->call.result == voxfra::PendingCall::Result::stored ||
+      ctx->call.result == voxfra::PendingCall::Result::duplicate) {
+    char* id = static_cast<char*>(ngx_pnalloc(r->pool, 16));
+    if (id == nullptr) {
+      rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+    } else {
+      voxfra::record_id(ctx->call.sequence, id);
+      ctx->record_id = {id, 16};
+      // Stored (now or before): later deliveries are answered from the zone.
+      // A call whose storing failed is not remembered. The lock is released
+      // before responding: counting the response takes it again.
+      {
+        ZoneLock lock(ctx->zone);
+        if (ctx->zone->state.remember(ctx->idempotency_hash, ctx->call.sequence, voxfra::now_millis(),
+                                      static_cast<int64_t>(ctx->idempotency_window))) {
+          lock.warn_full("idempotency keys");
+        }
+      }
+      Outcome outcome = ctx->call.result == voxfra::PendingCall::Result::stored ? Outcome::accepted
+                                                                                 : Outcome::duplicate;
+      rc = respond(r, ctx, outcome, Reason::none);
+    }
+  } else {
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "voxfra: storing call \"%*s\" failed: %s", ctx->call_id.size(), ctx->call_id.data(),
+                  mdb_strerror(ctx->call.error));
+    rc = respond(r, ctx, Outcome::rejected, Reason::storage_failed);
+  }
+  ngx_http_finalize_request(r, rc);
+}
+
+}  // namespace
+
+void write_batch_thread(void* data, ngx_log_t*) {
+  // A pool thread: only the store and the batch, which the event loop does
+  // not touch while the task is in flight.
+  auto* w = static_cast<Worker*>(data);
+  w->store->append_calls(w->batch_calls.data(), w->batch_calls.size(), w->batch_now, w->batch_window);
+}
+
+void write_batch_done(ngx_event_t* ev) {
+  auto* w = static_cast<Worker*>(ev->data);
+  w->write.in_flight = false;
+  std::vector<RequestCtx*> done;
+  done.swap(w->batch);
+  w->batch_calls.clear();
+  for (RequestCtx* ctx : done) {
+    ngx_connection_t* c = ctx->r->connection;
+    try {
+      finish_stored(ctx);
+    } catch (const std::exception& e) {
+      ngx_log_error(NGX_LOG_ALERT, c->log, 0, "voxfra: %s", e.what());
+      ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    }
+    ngx_http_run_posted_requests(c);
+  }
+  done.clear();
+  if (w->batch.capacity() < done.capacity()) w->batch.swap(done);  // keep the larger buffer
+  post_write_batch();
+}
+
+namespace {
+
+// Takes the queued calls that share the first one's idempotency window into
+// a batch and hands it to a pool thread, unless a batch is in flight (its
+// completion calls this again).
+void post_write_batch() {
+  Worker* w = g_worker;
+  if (w->write.in_flight || w->queue.empty()) return;
+  w->batch_window = static_cast<int64_t>(w->queue.front()->idempotency_window);
+  size_t taken = 0;
+  for (RequestCtx* ctx : w->queue) {
+    if (static_cast<int64_t>(ctx->idempotency_window) != w->batch_window) break;
+    w->batch.push_back(ctx);
+    w->batch_calls.push_back(&ctx->call);
+    ++taken;
+  }
+  w->queue.erase(w->queue.begin(), w->queue.begin() + static_cast<std::ptrdiff_t>(taken));
+  w->batch_now = voxfra::now_millis();
+  if (ngx_thread_task_post(w->pool, w->write.task) != NGX_OK) {
+    // The pool's queue is full: fail the batch now rather than hold it.
+    for (auto* call : w->batch_calls) {
+      call->result = voxfra::PendingCall::Result::failed;
+      call->error = EAGAIN;
+    }
+    w->write.in_flight = true;
+    write_batch_done(&w->write.task->event);
+    return;
+  }
+  w->write.in_flight = true;
+}
+
+// ---------------------------------------------------------------------------
+// The content handler
+
+bool json_content_type(ngx_http_request_t* r) {
+  if (r->headers_in.content_type == nullptr) return true;  // absent: allowed
+  std::string_view ct = view(r->headers_in.content_type->value);
+  size_t semi = ct.find(';');
+  if (semi != std::string_view::npos) ct = ct.substr(0, semi);
+  while (!ct.empty() && (ct.back() == ' ' || ct.back() == '\t')) ct.remove_suffix(1);
+  while (!ct.empty() && (ct.front() == ' ' || ct.front() == '\t')) ct.remove_prefix(1);
+  auto iequals = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() &&
+           ngx_strncasecmp(reinterpret_cast<u_char*>(const_cast<char*>(a.data())),
+                           reinterpret_cast<u_char*>(const_cast<char*>(b.data())), a.size()) == 0;
+  };
+  if (iequals(ct, "application/json")) return true;
+  // application/*+json, e.g. LiveKit's application/webhook+json
+  constexpr std::string_view app = "application/", suffix = "+json";
+  return ct.size() > app.size() + suffix.size() && iequals(ct.substr(0, app.size()), app) &&
+         iequals(ct.substr(ct.size() - suffix.size()), suffix);
+}
+
+// The provider and slug: from the directive's values, else the last two
+// path segments (/webhooks/{provider}/{slug}).
+bool route(ngx_http_request_t* r, LocConf* lcf, std::string_view* provider, std::string_view* slug) {
+  std::string_view path = view(r->uri);
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  size_t cut = path.rfind('/');
+  std::string_view last = cut == std::string_view::npos ? path : path.substr(cut + 1);
+  std::string_view rest = cut == std::string_view::npos ? std::string_view() : path.substr(0, cut);
+  size_t cut2 = rest.rfind('/');
+  std::string_view second = cut2 == std::string_view::npos ? rest : rest.substr(cut2 + 1);
+  *provider = second;
+  *slug = last;
+  ngx_str_t value;
+  if (lcf->provider) {
+    if (ngx_http_complex_value(r, lcf->provider, &value) != NGX_OK) return false;
+    *provider = view(value);
+  }
+  if (lcf->slug) {
+    if (ngx_http_complex_value(r, lcf->slug, &value) != NGX_OK) return false;
+    *slug = view(value);
+  }
+  return true;
+}
+
+bool client_allowed(ngx_http_request_t* r) {
+  const sockaddr* sa = r->connection->sockaddr;
+  const unsigned char* address = nullptr;
+  size_t length = 0;
+  if (sa->sa_family == AF_INET) {
+    address = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
+    length = 4;
+  } else if (sa->sa_family == AF_INET6) {
+    address = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr);
+    length = 16;
+  }
+  auto* ctx = static_cast<RequestCtx*>(ngx_http_get_module_ctx(r, ngx_http_voxfra_module));
+  return voxfra::client_allowed(ctx->endpoint, address, length);
+}
+
+void body_read(ngx_http_request_t* r);
+
+ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
+  auto* lcf = static_cast<LocConf*>(ngx_http_get_module_loc_conf(r, ngx_http_voxfra_module));
+
+  if (r->method != NGX_HTTP_POST) return reject_early(r, ctx, Reason::method_not_allowed);
+  if (!json_content_type(r)) return reject_early(r, ctx, Reason::unsupported_media_type);
+  if (g_worker == nullptr || g_worker->reader == nullptr) {
+    return reject_early(r, ctx, Reason::storage_failed);
+  }
+
+  std::string_view provider, slug;
+  if (!route(r, lcf, &provider, &slug)) return NGX_HTTP_INTERNAL_SERVER_ERROR;
+  ctx->provider = provider;
+
+  // Unknown slug, inactive or revoked endpoint, wrong provider: one answer
+  // for all, so that probing learns nothing.
+  voxfra::EndpointView found;
+  bool ok = g_worker->reader->find_endpoint(slug, found) &&
+            found.status == voxfra::EndpointStatus::active &&
+            voxfra::provider_name(found.provider) == provider;
+  if (ok) ctx->endpoint = voxfra::copy_endpoint(found, ctx->mem);
+  g_worker->reader->release();
+  if (!ok) return reject_early(r, ctx, Reason::not_found);
+  ctx->slug = slug;
+  ctx->endpoint_id = ctx->endpoint.id;
+  ctx->idempotency_window = lcf->idempotency_window;
+  ctx->zone = static_cast<Zone*>(lcf->zone->data);
+
+  // The address NGINX sees, after the realip module if it is configured.
+  if (!client_allowed(r)) return reject_early(r, ctx, Reason::forbidden);
+
+  // Before the body is read: a flood costs no more than its headers.
+  uint32_t limit = ctx->endpoint.rate_limit ? ctx->endpoint.rate_limit : static_cast<uint32_t>(lcf->rate_limit);
+  voxfra::RateVerdict rate;
+  {
+    ZoneLock lock(ctx->zone);
+    rate = ctx->zone->state.check_rate(slug, limit, ctx->received_at);
+    if (rate.evicted) lock.warn_full("endpoint rates");
+  }
+  if (!rate.allowed) {
+    ctx->retry_after = rate.retry_after_seconds;
+    return reject_early(r, ctx, Reason::rate_limited);
+  }
+
+  if (r->headers_in.content_length_n > lcf->max_body) {
+    return reject_early(r, ctx, Reason::body_too_large);
+  }
+
+  ctx->limit_body = true;
+  ctx->max_body = lcf->max_body;
+  r->request_body_in_single_buf = 1;
+  ngx_int_t rc = ngx_http_read_client_request_body(r, body_read);
+  if (rc >= NGX_HTTP_SPECIAL_RESPONSE) return rc;  // answered as JSON by the error filter
+  return NGX_DONE;
+}
+
+}  // namespace
+
+ngx_int_t ingest_handler(ngx_http_request_t* r) {
+  RequestCtx* ctx = nullptr;
+  try {
+    ctx = static_cast<RequestCtx*>(ngx_pcalloc(r->pool, sizeof(RequestCtx)));
+    if (ctx == nullptr) return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    new (ctx) RequestCtx{};
+    ctx->r = r;
+    ctx->mem = new (ngx_palloc(r->pool, sizeof(PoolResource))) PoolResource(r->pool);
+    ctx->received_at = voxfra::now_millis();
+    ngx_http_set_ctx(r, ctx, ngx_http_voxfra_module);
+    return ingest(r, ctx);
+  } catch (const std::exception& e) {
+    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0, "voxfra: %s", e.what());
+    if (ctx != nullptr) {
+      ctx->outcome = Outcome::rejected;
+      ctx->reason = Reason::internal_error;
+    }
+    return NGX_HTTP_INTERNAL_SERVER_ERROR;
+  }
+}
+
+namespace {
+
+void process_body(ngx_http_request_t* r, RequestCtx* ctx) {
+  const char* body = nullptr;
+  size_t size = 0;
+  if (!collect_body(r, &body, &size)) {
+    ngx_http_finalize_request(r, respond(r, ctx, Outcome::rejected, Reason::internal_error));
+    return;
+  }
+  NgxHeaders headers(r);
+  voxfra::IngestRequest request;
+  request.request_id = request_id(r);
+  request.received_at = ctx->received_at;
+  request.headers = &headers;
+  request.body = body;
+  request.body_size = size;
+  voxfra::IngestResult result = g_worker->ingestor.process(ctx->endpoint, request, ctx->mem);
+  ctx->call_id = result.call_id;
+
+  if (result.outcome != Outcome::accepted) {
+    ngx_http_finalize_request(
+        r, respond(r, ctx, result.outcome, result.reason, result.details_json, result.event));
+    return;
+  }
+  ctx->call = result.call;
+  ctx->idempotency_hash = voxfra::idempotency_hash(ctx->call.idempotency_key);
+  uint64_t stored = 0;
+  bool seen;
+  {
+    ZoneLock lock(ctx->zone);
+    seen = ctx->zone->state.seen(ctx->idempotency_hash, ctx->received_at,
+                                 static_cast<int64_t>(ctx->idempotency_window), &stored);
+  }
+  if (seen) {
+    // The fast path: a delivery of a call this zone saw stored. LMDB's call
+    // index stays the truth for everything the zone does not know.
+    ctx->call.result = voxfra::PendingCall::Result::duplicate;
+    ctx->call.sequence = stored;
+    finish_stored(ctx);
+    return;
+  }
+  // Answered when the batch holding the call is committed.
+  g_worker->queue.push_back(ctx);
+  post_write_batch();
+}
+
+void body_read(ngx_http_request_t* r) {
+  auto* ctx = static_cast<RequestCtx*>(ngx_http_get_module_ctx(r, ngx_http_voxfra_module));
+  ctx->limit_body = false;
+  try {
+    process_body(r, ctx);
+  } catch (const std::exception& e) {
+    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0, "voxfra: %s", e.what());
+    ctx->outcome = Outcome::rejected;
+    ctx->reason = Reason::internal_error;
+    ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Filters: the body limit while reading, and JSON for NGINX's own errors.
+
+ngx_http_request_body_filter_pt next_request_body_filter;
+ngx_http_output_header_filter_pt next_header_filter;
+ngx_http_output_body_filter_pt next_body_filter;
+
+// Counts the body as NGINX decodes it, so that a chunked body is refused as
+// soon as it grows past voxfra_max_body, not after it was all read.
+ngx_int_t request_body_filter(ngx_http_request_t* r, ngx_chain_t* in) {
+  auto* ctx = static_cast<RequestCtx*>(ngx_http_get_module_ctx(r, ngx_http_voxfra_module));
+  if (ctx != nullptr && ctx->limit_body) {
+    for (ngx_chain_t* cl = in; cl; cl = cl->next) ctx->body_seen += ngx_buf_size(cl->buf);
+    if (ctx->body_seen > ctx->max_body) {
+      ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                    "voxfra: request body is larger than voxfra_max_body %O", ctx->max_body);
+      ctx->limit_body = false;
+      ctx->outcome = Outcome::rejected;
+      ctx->reason = Reason::body_too_large;
+      r->keepalive = 0;
+      return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+  }
+  return next_request_body_filter(r, in);
+}
+
+Reason reason_for_status(ngx_uint_t status) {
+  switch (status) {
+    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE: return Reason::body_too_large;
+    case NGX_HTTP_BAD_REQUEST: return Reason::bad_request;
+    default: return Reason::internal_error;
+  }
+}
+
+// An error NGINX answers by itself inside an ingest location (a chunked
+// body over the limit, a broken chunked encoding, an internal error) gets
+// the contract's JSON instead of the HTML error page.
+ngx_int_t header_filter(ngx_http_request_t* r) {
+  auto* ctx = static_cast<RequestCtx*>(ngx_http_get_module_ctx(r, ngx_http_voxfra_module));
+  if (ctx == nullptr || ctx->own_response || r != r->main || r->headers_out.status < 400) {
+    return next_header_filter(r);
+  }
+  try {
+    if (ctx->outcome != Outcome::rejected || ctx->reason == Reason::none) {
+      ctx->outcome = Outcome::rejected;
+      ctx->reason = reason_for_status(r->headers_out.status);
+    }
+    count(ctx);
+    voxfra::ResponseFields f;
+    f.outcome = Outcome::rejected;
+    f.reason = ctx->reason;
+    f.request_id = request_id(r);
+    std::string_view body = voxfra::write_response(f, ctx->mem);
+    ctx->rewrite_error = true;
+    ctx->error_body = body;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = nullptr;
+    r->headers_out.content_length_n = static_cast<off_t>(body.size());
+    if (r->headers_out.content_length) {
+      r->headers_out.content_length->hash = 0;
+      r->headers_out.content_length = nullptr;
+    }
+    static ngx_str_t x_request_id = ngx_string("X-Request-Id");
+    if (add_header(r, x_request_id, f.request_id) != NGX_OK) return NGX_ERROR;
+  } catch (const std::exception& e) {
+    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0, "voxfra: %s", e.what());
+    return NGX_ERROR;
+  }
+  return next_header_filter(r);
+}
+
+ngx_int_t body_filter(ngx_http_request_t* r, ngx_chain_t* in) {
+  auto* ctx = static_cast<RequestCtx*>(ngx_http_get_module_ctx(r, ngx_http_voxfra_module));
+  if (ctx == nullptr || !ctx->rewrite_error) return next_body_filter(r, in);
+  // Swallow the HTML page; send the JSON once, in its place.
+  for (ngx_chain_t* cl = in; cl; cl = cl->next) cl->buf->pos = cl->buf->last;
+  if (ctx->error_body.empty()) return NGX_OK;
+  ngx_buf_t* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
+  if (b == nullptr) return NGX_ERROR;
+  b->pos = reinterpret_cast<u_char*>(const_cast<char*>(ctx->error_body.data()));
+  b->last = b->pos + ctx->error_body.size();
+  b->memory = 1;
+  b->last_buf = 1;
+  b->last_in_chain = 1;
+  ctx->error_body = {};
+  ngx_chain_t out{b, nullptr};
+  return next_body_filter(r, &out);
+}
+
+// ---------------------------------------------------------------------------
+// Variables: $voxfra_status, $voxfra_reason, $voxfra_endpoint,
+// $voxfra_call_id, $voxfra_provider (for log_format).
+
+enum class Var : uintptr_t { status, reason, endpoint, call_id, provider };
+
+ngx_int_t get_variable(ngx_http_request_t* r, ngx_http_variable_value_t* v, uintptr_t data) {
+  auto* ctx = static_cast<RequestCtx*>(ngx_http_get_module_ctx(r, ngx_http_voxfra_module));
+  std::string_view value;
+  if (ctx != nullptr && (ctx->own_response || ctx->rewrite_error)) {
+    switch (static_cast<Var>(data)) {
+      case Var::status: value = voxfra::outcome_name(ctx->outcome); break;
+      case Var::reason: value = voxfra::reason_name(ctx->reason); break;
+      case Var::endpoint: value = ctx->endpoint_id; break;
+      case Var::call_id: value = ctx->call_id; break;
+      case Var::provider: value = ctx->provider; break;
+    }
+  }
+  if (value.empty()) {
+    v->not_found = 1;
+    return NGX_OK;
+  }
+  v->data = reinterpret_cast<u_char*>(const_cast<char*>(value.data()));
+  v->len = value.size();
+  v->valid = 1;
+  v->no_cacheable = 0;
+  v->not_found = 0;
+  return NGX_OK;
+}
+
+ngx_http_variable_t kVariables[] = {
+    {ngx_string("voxfra_status"), nullptr, get_variable, static_cast<uintptr_t>(Var::status),
+     NGX_HTTP_VAR_NOCACHEABLE, 0},
+    {ngx_string("voxfra_reason"), nullptr, get_variable, static_cast<uintptr_t>(Var::reason),
+     NGX_HTTP_VAR_NOCACHEABLE, 0},
+    {ngx_string("voxfra_endpoint"), nullptr, get_variable, static_cast<uintptr_t>(Var::endpoint),
+     NGX_HTTP_VAR_NOCACHEABLE, 0},
+    {ngx_string("voxfra_call_id"), nullptr, get_variable, static_cast<uintptr_t>(Var::call_id),
+     NGX_HTTP_VAR_NOCACHEABLE, 0},
+    {ngx_string("voxfra_provider"), nullptr, get_variable, static_cast<uintptr_t>(Var::provider),
+     NGX_HTTP_VAR_NOCACHEABLE, 0},
+    ngx_http_null_variable};
+
+}  // namespace
+
+ngx_int_t add_ingest_variables(ngx_conf_t* cf) {
+  for (ngx_http_variable_t* v = kVariables; v->name.len; ++v) {
+    ngx_http_variable_t* var = ngx_http_add_variable(cf, &v->name, v->flags);
+    if (var == nullptr) return NGX_ERROR;
+    var->get_handler = v->get_handler;
+    var->data = v->data;
+  }
+  return NGX_OK;
+}
+
+void install_ingest_filters() {
+  next_request_body_filter = ngx_http_top_request_body_filter;
+  ngx_http_top_request_body_filter = request_body_filter;
+  next_header_filter = ngx_http_top_header_filter;
+  ngx_http_top_header_filter = header_filter;
+  next_body_filter = ngx_http_top_body_filter;
+  ngx_http_top_body_filter = body_filter;
+}
+
+}  // namespace voxfra_ngx
