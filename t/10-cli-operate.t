@@ -16,6 +16,8 @@ use VoxfraTest;
 use IO::Select;
 use IPC::Open3 qw(open3);
 use POSIX ();
+use Digest::SHA ();
+use IO::Socket::INET;
 use Symbol qw(gensym);
 use Time::HiRes qw(sleep time);
 
@@ -116,6 +118,57 @@ for my $case (@misuse) {
                                '--provider', 'vapi');
 is($code, 1, 'nobody listening: exit 1');
 like($err, qr/cannot connect/, 'and says so');
+
+# The request on the wire, seen by a server of this test that answers and then
+# keeps the connection open: send-test returns as soon as the answer is whole,
+# and its signature checks out with Perl's own HMAC over the bytes received.
+{
+    my $listener = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0, ReuseAddr => 1)
+        or die "listen: $!";
+    my $port = $listener->sockport;
+    pipe(my $from_server, my $to_parent) or die "pipe: $!";
+    my $server = fork // die "fork: $!";
+    if (!$server) {
+        close $from_server;
+        my $c = $listener->accept or POSIX::_exit(1);
+        my $raw = '';
+        while ($raw !~ /\r\n\r\n/ || length($raw) < index($raw, "\r\n\r\n") + 4 + (($raw =~ /Content-Length: (\d+)/i)[0] // 0)) {
+            sysread($c, my $buf, 65536) or last;
+            $raw .= $buf;
+        }
+        syswrite($to_parent, $raw);
+        close $to_parent;
+        my $answer = '{"status":"queued"}';
+        syswrite($c, "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: "
+                     . length($answer) . "\r\n\r\n$answer");
+        sleep 20;   # and never close
+        POSIX::_exit(0);
+    }
+    close $to_parent;
+    my $secret = $t->dir . '/custom.secret';
+    my $t0 = time;
+    my ($c, $o, $e) = $t->cli('send-test', '--url', "http://127.0.0.1:$port/hooks/x?y=1", '--provider', 'custom',
+                              '--secret-file', $secret);
+    cmp_ok(time - $t0, '<', 5, 'send-test returns once the answer is whole, though the server keeps the connection');
+    is($c, 0, 'a 202 exits 0') or diag $e;
+    like($o, qr/^HTTP 202 Accepted$/m, 'and is shown');
+    like($o, qr/^status:\s+queued$/m, 'with its answer');
+    my $raw = do { local $/; <$from_server> };
+    kill 'KILL', $server;
+    waitpid($server, 0);
+    my ($head, $body) = split /\r\n\r\n/, $raw, 2;
+    like($head, qr{^POST /hooks/x\?y=1 HTTP/1\.1\r\n}, 'POST to the path and query of the URL');
+    like($head, qr/^Host: 127\.0\.0\.1:$port\r?$/m, 'Host as in the URL');
+    like($head, qr/^Content-Type: application\/json\r?$/m, 'Content-Type');
+    is(($head =~ /^Content-Length: (\d+)/m)[0], length $body, 'Content-Length is the body\'s');
+    my ($ts, $mac) = $head =~ /^X-Voxfra-Signature: t=(\d+),v1=([0-9a-f]{64})\r?$/m;
+    ok($ts && abs($ts - time) < 60, 'X-Voxfra-Signature with a current t');
+    my $key = VoxfraTest::slurp($secret);
+    chomp $key;
+    is($mac, Digest::SHA::hmac_sha256_hex("$ts.$body", $key), 'v1 is HMAC-SHA256(secret, "t.body"), by Perl');
+    my $report = eval { $json->decode($body) } // {};
+    ok($report->{callId} && $report->{startedAt} && $report->{endedAt}, 'the body is a custom report');
+}
 
 # ---------------------------------------------------------------------------
 # calls tail

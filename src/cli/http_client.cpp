@@ -76,10 +76,32 @@ void send_all(int fd, std::string_view bytes, const HttpUrl& url) {
   }
 }
 
+std::optional<std::size_t> parse_size(std::string_view text, int base);
+
+// The size of the whole response once its head has arrived and says how long
+// its body is (Content-Length), so that a server that keeps the connection
+// open anyway is not waited on; nullopt until then, or to read until close.
+std::optional<std::size_t> expected_size(std::string_view raw) {
+  const std::size_t head_end = raw.find("\r\n\r\n");
+  if (head_end == std::string_view::npos) return std::nullopt;
+  constexpr std::string_view kName = "\r\ncontent-length:";
+  std::string_view head = raw.substr(0, head_end + 2);
+  for (std::size_t at = 0; (at = head.find("\r\n", at)) != std::string_view::npos; at += 2) {
+    if (head.size() - at < kName.size() || strncasecmp(head.data() + at, kName.data(), kName.size()) != 0) continue;
+    std::string_view value = head.substr(at + kName.size());
+    value = value.substr(0, value.find("\r\n"));
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    if (auto length = parse_size(value, 10)) return head_end + 4 + *length;
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 std::string receive_all(int fd, const HttpUrl& url) {
   std::string raw;
   char buffer[16384];
   for (;;) {
+    if (auto size = expected_size(raw); size && raw.size() >= *size) return raw;
     ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
