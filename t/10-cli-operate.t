@@ -99,8 +99,7 @@ my $signed_secret = $t->dir . '/livekit.secret';
 my @misuse = (
     [['send-test', '--provider', 'vapi'], qr/--url/],
     [['send-test', '--url', $t->url('/webhooks/vapi/x')], qr/--provider/],
-    [['send-test', '--url', 'https://hooks.example.com/webhooks/vapi/x', '--provider', 'vapi'], qr/https.*http:\/\//],
-    [['send-test', '--url', 'ftp://x/y', '--provider', 'vapi'], qr/http:\/\//],
+    [['send-test', '--url', 'ftp://x/y', '--provider', 'vapi'], qr/http:\/\/ or https:\/\//],
     [['send-test', '--url', 'http://127.0.0.1:99999/x', '--provider', 'vapi'], qr/port/],
     [['send-test', '--url', $t->url('/x'), '--provider', 'skype'], qr/skype/],
     [['send-test', '--url', $t->url('/x'), '--provider', 'livekit', '--secret-file', $signed_secret], qr/--api-key/],
@@ -168,6 +167,52 @@ like($err, qr/cannot connect/, 'and says so');
     is($mac, Digest::SHA::hmac_sha256_hex("$ts.$body", $key), 'v1 is HMAC-SHA256(secret, "t.body"), by Perl');
     my $report = eval { $json->decode($body) } // {};
     ok($report->{callId} && $report->{startedAt} && $report->{endedAt}, 'the body is a custom report');
+}
+
+# https://: a second NGINX with a TLS listener and a certificate made here for
+# 127.0.0.1. Trusted through SSL_CERT_FILE (OpenSSL's own variable), the call
+# is stored; not trusted, or for another name, nothing is sent and exit 1.
+SKIP: {
+    my $dir = $t->dir;
+    my ($rc, undef, $why) = VoxfraTest::run_cmd('openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes',
+        '-keyout', "$dir/tls.key", '-out', "$dir/tls.crt", '-days', '1', '-subj', '/CN=127.0.0.1',
+        '-addext', 'subjectAltName=IP:127.0.0.1');
+    skip "openssl cannot make a certificate: $why", 8 if $rc;
+    my $tls_port = VoxfraTest::free_port();
+    my $tls = VoxfraTest->new(edit => sub {
+        my ($conf) = @_;
+        $conf =~ s{(listen 127\.0\.0\.1:\d+;)}{$1\n        listen 127.0.0.1:$tls_port ssl;\n        ssl_certificate $dir/tls.crt;\n        ssl_certificate_key $dir/tls.key;};
+        return $conf;
+    });
+    my $secret = "$dir/custom.secret";
+    my $ep = $tls->create_endpoint(org => 'ops', client => 'tls', provider => 'custom', args => ['--secret-file', $secret]);
+    my @send = ('send-test', '--url', "https://127.0.0.1:$tls_port$ep->{path}", '--provider', 'custom',
+                '--secret-file', $secret, '--json');
+    my ($c, $o, $e);
+    {
+        local $ENV{SSL_CERT_FILE} = "$dir/tls.crt";
+        ($c, $o, $e) = $tls->cli(@send);
+        is($c, 0, 'https: send-test exits 0') or diag $e;
+        my $sent = eval { $json->decode($o) } // {};
+        is($sent->{answer}{status}, 'accepted', 'https: accepted') or diag $o;
+        is($tls->cli_json('calls', 'show', $sent->{answer}{recordId} // 'none')->{callId}, $sent->{callId},
+           'https: stored');
+        my @wrong_name = @send;
+        s{https://127\.0\.0\.1}{https://localhost} for @wrong_name;
+        ($c, undef, $e) = $tls->cli(@wrong_name);
+        is($c, 1, 'https: a certificate for another name exits 1');
+        like($e, qr/not trusted: .*mismatch/i, 'https: and says why') or diag $e;
+    }
+    {
+        local $ENV{SSL_CERT_FILE} = '/nonexistent';
+        local $ENV{SSL_CERT_DIR} = '/nonexistent';
+        ($c, undef, $e) = $tls->cli(@send);
+        is($c, 1, 'https: an untrusted certificate exits 1');
+        like($e, qr/certificate of 127\.0\.0\.1:$tls_port is not trusted: self.signed/i, 'https: and says why')
+            or diag $e;
+    }
+    is(scalar @{ $tls->cli_json('calls', 'list') }, 1, 'https: nothing sent to an untrusted server');
+    $tls->check_error_log('the TLS NGINX logged no alert');
 }
 
 # ---------------------------------------------------------------------------

@@ -1,80 +1,19 @@
 #include "cli/http_client.h"
 
-#include <netdb.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <charconv>
-#include <cstring>
-#include <optional>
 #include <strings.h>
 
+#include <algorithm>
+#include <charconv>
+#include <optional>
+
+#include "cli/connection.h"
 #include "cli/errors.h"
 
 namespace voxfra::cli {
 
 namespace {
 
-// Closes the socket however the request ends.
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 std::string where(const HttpUrl& url) { return url.host_header; }
-
-// A connected socket whose sends and receives (and, on Linux, connect)
-// give up after `timeout_ms`.
-int connect_to(const HttpUrl& url, int timeout_ms) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (int rc = getaddrinfo(url.host.c_str(), url.port.c_str(), &hints, &found); rc != 0) {
-    throw CommandError("cannot resolve \"" + url.host + "\": " + gai_strerror(rc));
-  }
-  const timeval timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-  std::string last_error = "no address";
-  int fd = -1;
-  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) {
-      last_error = std::strerror(errno);
-      continue;
-    }
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
-      last_error = std::strerror(errno);
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  freeaddrinfo(found);
-  if (fd < 0) throw CommandError("cannot connect to " + where(url) + ": " + last_error);
-  return fd;
-}
-
-void send_all(int fd, std::string_view bytes, const HttpUrl& url) {
-  while (!bytes.empty()) {
-    ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw CommandError("cannot send to " + where(url) + ": " + std::strerror(errno));
-    bytes.remove_prefix(static_cast<std::size_t>(n));
-  }
-}
 
 std::optional<std::size_t> parse_size(std::string_view text, int base);
 
@@ -97,19 +36,14 @@ std::optional<std::size_t> expected_size(std::string_view raw) {
   return std::nullopt;
 }
 
-std::string receive_all(int fd, const HttpUrl& url) {
+std::string receive_all(Connection& connection) {
   std::string raw;
   char buffer[16384];
   for (;;) {
     if (auto size = expected_size(raw); size && raw.size() >= *size) return raw;
-    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) throw CommandError("no answer from " + where(url) + " in time");
-      throw CommandError("cannot read from " + where(url) + ": " + std::strerror(errno));
-    }
+    const std::size_t n = connection.read_some(buffer, sizeof buffer);
     if (n == 0) return raw;
-    raw.append(buffer, static_cast<std::size_t>(n));
+    raw.append(buffer, n);
   }
 }
 
@@ -188,23 +122,19 @@ std::string_view HttpResponse::header(std::string_view name) const {
 
 HttpUrl parse_http_url(std::string_view option, std::string_view url) {
   const std::string bad = "--" + std::string(option) + " \"" + std::string(url) + "\": ";
-  if (url.starts_with("https://")) {
-    throw UsageError(bad + "https is not supported; use the http:// URL of the server (e.g. its "
-                           "listener on 127.0.0.1) or a local TLS proxy");
-  }
-  constexpr std::string_view kScheme = "http://";
-  if (!url.starts_with(kScheme)) throw UsageError(bad + "expected an http:// URL");
-  std::string_view rest = url.substr(kScheme.size());
+  HttpUrl out;
+  out.tls = url.starts_with("https://");
+  if (!out.tls && !url.starts_with("http://")) throw UsageError(bad + "expected an http:// or https:// URL");
+  std::string_view rest = url.substr(url.find("://") + 3);
   const std::size_t path_at = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, path_at);
-  HttpUrl out;
   out.target = path_at == std::string_view::npos ? "/" : std::string(rest.substr(path_at));
   if (out.target.front() == '?') out.target.insert(0, "/");
   if (authority.find('@') != std::string_view::npos) throw UsageError(bad + "user information is not supported");
   out.host_header = std::string(authority);
 
   std::string_view host = authority;
-  std::string_view port = "80";
+  std::string_view port = out.tls ? "443" : "80";
   if (authority.starts_with('[')) {
     const std::size_t close = authority.find(']');
     if (close == std::string_view::npos) throw UsageError(bad + "an IPv6 address needs its closing ']'");
@@ -237,9 +167,9 @@ HttpResponse http_post(const HttpUrl& url, const HttpHeaders& headers, std::stri
   request += "\r\n";
   request += body;
 
-  Socket socket(connect_to(url, timeout_ms));
-  send_all(socket.fd(), request, url);
-  return parse_response(receive_all(socket.fd(), url), url);
+  Connection connection({url.host, url.port, url.tls, url.host_header}, timeout_ms);
+  connection.write_all(request);
+  return parse_response(receive_all(connection), url);
 }
 
 }  // namespace voxfra::cli

@@ -1,7 +1,6 @@
-// Just enough HTTP/1.1 for `voxfra send-test`: one POST over a plain TCP
-// socket, `Connection: close`, the whole answer read back. Not a general
-// client: no redirects, no keep-alive, no TLS (an https:// URL is refused
-// with a message saying to use http:// or a local proxy).
+// Just enough HTTP/1.1 for `voxfra send-test`: one POST over TCP (or TLS
+// for https://, see connection.h), `Connection: close`, the whole answer
+// read back. Not a general client: no redirects, no keep-alive, no proxies.
 #pragma once
 #include <string>
 #include <string_view>
@@ -13,14 +12,15 @@ namespace voxfra::cli {
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpUrl {
+  bool tls = false;  // https://
   std::string host;  // without IPv6 brackets
-  std::string port;  // "80" unless given
+  std::string port;  // "80" (http) or "443" (https) unless given
   std::string host_header;  // host[:port] as written in the URL
   std::string target;       // path and query, "/" when the URL has none
 };
 
-// http://host[:port][/path][?query]; throws UsageError naming `option` for
-// anything else.
+// http[s]://host[:port][/path][?query]; throws UsageError naming `option`
+// for anything else.
 HttpUrl parse_http_url(std::string_view option, std::string_view url);
 
 struct HttpResponse {

@@ -80,7 +80,7 @@ void print_answer_fields(std::ostream& out, simdjson::dom::object answer) {
 
 void print_human(std::ostream& out, const SendTest& test, const SampleCall& sample,
                  const std::vector<SignedHeader>& signature, const HttpResponse& response) {
-  out << "POST http://" << test.url.host_header << test.url.target << '\n'
+  out << "POST " << (test.url.tls ? "https://" : "http://") << test.url.host_header << test.url.target << '\n'
       << "  " << provider_name(test.provider) << " sample, call " << sample.call_id << ", ";
   if (signature.empty()) {
     out << "unsigned\n";
