@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "providers/header_lookup.h"
 #include "providers/provider.h"
@@ -46,6 +47,20 @@ struct SignatureRequest {
   const EndpointView* endpoint = nullptr;
 };
 
+// One header of a signed request, as the provider spells its name.
+struct SignedHeader {
+  std::string name;
+  std::string value;
+  bool operator==(const SignedHeader&) const = default;
+};
+
+// What a sender signs with: the shared secret (the endpoint's), and for the
+// schemes that name a key id (LiveKit's `iss`) the API key.
+struct SigningKey {
+  std::string_view secret;
+  std::string_view api_key;
+};
+
 class SignatureScheme {
  public:
   virtual ~SignatureScheme();
@@ -54,6 +69,10 @@ class SignatureScheme {
   // The header the scheme reads, as the provider spells it; used in messages.
   virtual std::string_view header() const = 0;
   virtual SignatureCheck verify(const SignatureRequest& request) const = 0;
+  // The headers the provider itself would send with `body` at `now`, so that
+  // `voxfra send-test` posts what the provider posts, and tests can check
+  // that sign() and verify() agree for every provider. Not on the hot path.
+  virtual std::vector<SignedHeader> sign(const SigningKey& key, std::string_view body, UnixMillis now) const = 0;
 
   std::string message(SignatureCheck c) const { return signature_check_message(c, header()); }
 };

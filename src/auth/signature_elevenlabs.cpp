@@ -47,6 +47,9 @@ class ElevenLabsScheme final : public SignatureScheme {
     }
     return SignatureCheck::ok;
   }
+  std::vector<SignedHeader> sign(const SigningKey& key, std::string_view body, UnixMillis now) const override {
+    return {{std::string(kElevenLabsSignatureHeader), sign_elevenlabs(key.secret, now / 1000, body)}};
+  }
 };
 
 }  // namespace

@@ -77,6 +77,10 @@ SignatureCheck HexBodyHmacScheme::verify(const SignatureRequest& request) const 
   return match_hex_hmac_of_body(request, value);
 }
 
+std::vector<SignedHeader> HexBodyHmacScheme::sign(const SigningKey& key, std::string_view body, UnixMillis) const {
+  return {{std::string(header_), hex_encode(hmac_sha256(key.secret, {body}))}};
+}
+
 std::optional<std::string_view> bearer_credentials(std::string_view authorization) {
   constexpr std::string_view kScheme = "bearer";
   if (authorization.size() <= kScheme.size() || authorization[kScheme.size()] != ' ') return std::nullopt;

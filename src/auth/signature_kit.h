@@ -81,6 +81,7 @@ class HexBodyHmacScheme final : public SignatureScheme {
   std::string_view name() const override { return name_; }
   std::string_view header() const override { return header_; }
   SignatureCheck verify(const SignatureRequest& request) const override;
+  std::vector<SignedHeader> sign(const SigningKey& key, std::string_view body, UnixMillis now) const override;
 
  private:
   std::string_view name_;

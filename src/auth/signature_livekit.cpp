@@ -165,6 +165,12 @@ class LiveKitScheme final : public SignatureScheme {
     if (nbf_claim == Claim::present && nbf > request.now + kLiveKitClockSkewMs) return SignatureCheck::stale;
     return SignatureCheck::ok;
   }
+  // As LiveKit's server does: the bare token, valid from now for 5 minutes.
+  std::vector<SignedHeader> sign(const SigningKey& key, std::string_view body, UnixMillis now) const override {
+    const std::int64_t nbf = now / 1000;
+    const std::string claims = livekit_webhook_claims(key.api_key, nbf, nbf + kLiveKitTokenLifetimeSeconds, body);
+    return {{std::string(kLiveKitSignatureHeader), sign_jwt_hs256(key.secret, claims)}};
+  }
 };
 
 }  // namespace

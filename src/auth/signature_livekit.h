@@ -38,6 +38,8 @@ inline constexpr std::string_view kLiveKitSignatureHeader = "Authorization";
 // Clock skew allowed on exp and nbf. The JS SDK allows 10 s; LiveKit's token
 // lives 5 minutes, and a minute of skew between two servers is common enough.
 inline constexpr std::int64_t kLiveKitClockSkewMs = 60 * 1000;
+// How long the tokens LiveKit signs webhooks with live (url_notifier.go).
+inline constexpr std::int64_t kLiveKitTokenLifetimeSeconds = 5 * 60;
 // A decoded JWT header or payload larger than this is malformed; LiveKit's
 // are a few hundred bytes.
 inline constexpr std::size_t kLiveKitMaxJsonBytes = 4096;

@@ -51,6 +51,9 @@ class RetellScheme final : public SignatureScheme {
     if (!within_tolerance(*v, request.now, {kRetellToleranceMs, kRetellToleranceMs})) return SignatureCheck::stale;
     return SignatureCheck::ok;
   }
+  std::vector<SignedHeader> sign(const SigningKey& key, std::string_view body, UnixMillis now) const override {
+    return {{std::string(kRetellSignatureHeader), sign_retell(key.secret, now, body)}};
+  }
 };
 
 }  // namespace

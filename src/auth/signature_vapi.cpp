@@ -49,6 +49,10 @@ class VapiScheme final : public SignatureScheme {
     if (token.empty()) return SignatureCheck::malformed;
     return match_shared_secret(request, token);
   }
+  // The credential Vapi documents first: the assistant's Secret, sent as is.
+  std::vector<SignedHeader> sign(const SigningKey& key, std::string_view, UnixMillis) const override {
+    return {{std::string(kVapiSecretHeader), std::string(key.secret)}};
+  }
 };
 
 }  // namespace

@@ -20,6 +20,9 @@ class VoxfraScheme final : public SignatureScheme {
     if (value.empty()) return SignatureCheck::missing;
     return verify_voxfra_signature(request, value, kVoxfraToleranceMs);
   }
+  std::vector<SignedHeader> sign(const SigningKey& key, std::string_view body, UnixMillis now) const override {
+    return {{std::string(kVoxfraSignatureHeader), sign_voxfra(key.secret, now / 1000, body)}};
+  }
 };
 
 }  // namespace

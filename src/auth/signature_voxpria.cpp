@@ -24,6 +24,10 @@ class VoxpriaScheme final : public SignatureScheme {
     // The same construction as Voxfra's own header: t=<s>, one or more v1=.
     return verify_voxfra_signature(request, value, kVoxpriaToleranceMs);
   }
+  // The X-Voxpria-Signature form: the one VoxPria's webhook API page shows.
+  std::vector<SignedHeader> sign(const SigningKey& key, std::string_view body, UnixMillis) const override {
+    return {{std::string(kVoxpriaSignatureHeader), sign_voxpria(key.secret, body)}};
+  }
 };
 
 }  // namespace

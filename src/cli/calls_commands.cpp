@@ -1,9 +1,12 @@
-// voxfra calls list|show|export: read-only views of `calls`.
+// voxfra calls list|show (and the table of every calls command): read-only
+// views of `calls`.
 #include <algorithm>
 #include <functional>
 #include <map>
 #include <limits>
 
+#include "cli/call_query.h"
+#include "cli/call_streams.h"
 #include "cli/call_summary.h"
 #include "cli/commands.h"
 #include "cli/cursor.h"
@@ -19,45 +22,6 @@ namespace {
 
 constexpr std::uint64_t kDefaultListLimit = 50;
 constexpr std::uint64_t kMaxListLimit = 1'000'000;
-
-struct CallFilter {
-  std::optional<std::string> org, client;
-  std::optional<Provider> provider;
-  UnixMillis since = std::numeric_limits<UnixMillis>::min();
-  UnixMillis until = std::numeric_limits<UnixMillis>::max();
-
-  bool matches(const StoredCall& c) const {
-    return (!org || c.org == *org) && (!client || c.client == *client) && (!provider || c.provider == *provider) &&
-           c.received_at >= since && c.received_at <= until;
-  }
-};
-
-CallFilter read_filter(const Args& args) {
-  CallFilter f;
-  const UnixMillis now = now_millis();
-  if (auto v = args.value("org")) f.org = check_name("org", *v);
-  if (auto v = args.value("client")) f.client = check_name("client", *v);
-  if (auto v = args.value("provider")) f.provider = check_provider(*v);
-  if (auto v = args.value("since")) f.since = check_time("since", *v, now);
-  if (auto v = args.value("until")) f.until = check_time("until", *v, now);
-  return f;
-}
-
-enum class Order { newest_first, oldest_first };
-
-// Calls `visit` with each readable record in `order` until it returns false.
-// The views stay valid while `txn` is open. A record this version cannot
-// read (written by a newer one) is passed over rather than ending the walk.
-void walk_calls(Txn& txn, const Store& store, Order order, const std::function<bool(const StoredCall&)>& visit) {
-  Cursor cursor(txn, store.calls_dbi());
-  const bool forward = order == Order::oldest_first;
-  for (bool more = forward ? cursor.first() : cursor.last(); more; more = forward ? cursor.next() : cursor.prev()) {
-    StoredCall call;
-    if (cursor.key().size() != 8 || !decode_stored_call(cursor.value(), call)) continue;
-    call.sequence = bytes::get_u64be(cursor.key().data());
-    if (!visit(call)) return;
-  }
-}
 
 // One call as listings show it: every stored revision (Retell's call_ended
 // and call_analyzed are two), newest first.
@@ -204,25 +168,16 @@ int calls_show(const Cli& cli, const Args& args, std::span<const std::string> op
   return 0;
 }
 
-int calls_export(const Cli& cli, const Args& args, std::span<const std::string> operands) {
-  if (!operands.empty()) throw UsageError("calls export takes no argument \"" + operands.front() + "\"");
-  CallFilter filter = read_filter(args);
-  auto store = open_store(cli, Access::read);
-  Txn txn(*store, false);
-  // JSON lines, streamed: an export may be larger than memory.
-  walk_calls(txn, *store, Order::oldest_first, [&](const StoredCall& c) {
-    if (filter.matches(c)) *cli.out << c.json << '\n';
-    return true;
-  });
-  return 0;
-}
-
 constexpr Command kCallsCommands[] = {
     {"calls", "list", "[--org O] [--client C] [--provider P] [--since T] [--until T] [--limit N]",
      "org client provider since until limit", calls_list},
     {"calls", "show", "RECORD_ID | --call-id ID", "call-id", calls_show},
-    {"calls", "export", "[--since T] [--org O] [--client C] [--provider P]", "since org client provider",
-     calls_export},
+    {"calls", "export",
+     "[--format jsonl|csv] [--no-header] [--after CURSOR] [--cursor-file F] [--since T] [--org O] [--client C] "
+     "[--provider P]",
+     "format no-header after cursor-file since org client provider", calls_export},
+    {"calls", "tail", "[--org O] [--client C] [--provider P] [--since T] [--poll MS] [--limit N]",
+     "org client provider since poll limit", calls_tail},
 };
 
 }  // namespace

@@ -14,8 +14,8 @@ namespace voxfra::cli {
 using CommandFn = int (*)(const Cli& cli, const Args& args, std::span<const std::string> operands);
 
 struct Command {
-  std::string_view group;   // "endpoint"
-  std::string_view action;  // "create"
+  std::string_view group;   // "endpoint", or the one word of a single-word command ("send-test")
+  std::string_view action;  // "create"; empty for a single-word command
   std::string_view usage;   // what follows "voxfra endpoint create"
   std::string_view options;  // the options it takes, by name, space-separated
   CommandFn run;
@@ -23,5 +23,10 @@ struct Command {
 
 std::span<const Command> endpoint_commands();
 std::span<const Command> calls_commands();
+// Commands of one word, outside the groups: send-test.
+std::span<const Command> single_word_commands();
+
+// "endpoint create", "send-test": how messages name a command.
+std::string command_name(const Command& command);
 
 }  // namespace voxfra::cli

@@ -24,11 +24,24 @@ std::string names_of(std::span<const Command> commands) {
   return names;
 }
 
+std::string names_of_single_word_commands() {
+  std::string names;
+  for (const Command& c : single_word_commands()) names += (names.empty() ? "" : ", ") + std::string(c.group);
+  return names;
+}
+
 bool known_group(std::string_view word) {
   for (std::string_view g : kGroups) {
     if (g == word) return true;
   }
   return false;
+}
+
+const Command* find_single_word_command(std::string_view word) {
+  for (const Command& c : single_word_commands()) {
+    if (c.group == word) return &c;
+  }
+  return nullptr;
 }
 
 const Command& find_command(std::string_view group, std::string_view action) {
@@ -56,8 +69,9 @@ int run_command(const Command& command, const Args& args) {
     return 0;
   }
   try {
-    allow_only(args, std::string(command.group) + " " + std::string(command.action), command.options);
-    std::span<const std::string> operands(args.words.begin() + 2, args.words.end());
+    allow_only(args, command_name(command), command.options);
+    const std::size_t command_words = command.action.empty() ? 1 : 2;
+    std::span<const std::string> operands(args.words.begin() + command_words, args.words.end());
     int status = command.run(make_cli(args), args, operands);
     std::cout.flush();
     return status;
@@ -79,7 +93,11 @@ int run(int argc, const char* const* argv) {
     return kExitUsage;
   }
   const std::string& group = args.words[0];
-  if (!known_group(group)) throw UsageError("unknown command \"" + group + "\"; one of: endpoint, calls");
+  if (const Command* single = find_single_word_command(group)) return run_command(*single, args);
+  if (!known_group(group)) {
+    throw UsageError("unknown command \"" + group + "\"; one of: endpoint, calls, " +
+                     names_of_single_word_commands());
+  }
   if (args.words.size() == 1) {
     if (args.has("help")) {
       print_group_usage(std::cout, group);

@@ -7,7 +7,7 @@ namespace voxfra::cli {
 namespace {
 
 void print_lines(std::ostream& out, std::span<const Command> commands) {
-  for (const Command& c : commands) out << "  voxfra " << c.group << ' ' << c.action << ' ' << c.usage << '\n';
+  for (const Command& c : commands) out << "  voxfra " << command_name(c) << ' ' << c.usage << '\n';
 }
 
 void print_common(std::ostream& out) {
@@ -17,7 +17,9 @@ void print_common(std::ostream& out) {
          "  -h, --help   show this help\n"
          "\nP is one of: "
       << provider_names()
-      << "\nT is an RFC 3339 time (2026-11-23T10:00:00Z) or a duration ago (15m, 24h, 7d)\n";
+      << "\nT is an RFC 3339 time (2026-11-23T10:00:00Z) or a duration ago (15m, 24h, 7d)"
+         "\nCURSOR is what `calls export` printed last (a record id): --after it continues with no gap or repeat"
+         "\nMS is milliseconds (how often `calls tail` looks for new records; default 1000)\n";
 }
 
 }  // namespace
@@ -26,8 +28,10 @@ void print_usage(std::ostream& out) {
   out << "usage: voxfra [--db PATH] [--json] COMMAND ...\n\nEndpoints (one secret webhook URL per org, client "
          "and provider):\n";
   print_lines(out, endpoint_commands());
-  out << "\nCalls (the unified records, newest first):\n";
+  out << "\nCalls (the unified records; list newest first, export and tail oldest first):\n";
   print_lines(out, calls_commands());
+  out << "\nTesting a webhook URL (a provider's sample end-of-call report, signed as it signs):\n";
+  print_lines(out, single_word_commands());
   print_common(out);
 }
 
@@ -38,7 +42,13 @@ void print_group_usage(std::ostream& out, std::string_view group) {
 }
 
 void print_command_usage(std::ostream& out, const Command& command) {
-  out << "usage: voxfra " << command.group << ' ' << command.action << ' ' << command.usage << '\n';
+  out << "usage: voxfra " << command_name(command) << ' ' << command.usage << '\n';
+}
+
+std::string command_name(const Command& command) {
+  std::string name(command.group);
+  if (!command.action.empty()) name.append(" ").append(command.action);
+  return name;
 }
 
 }  // namespace voxfra::cli

@@ -158,6 +158,10 @@ class Txn {
   Txn(Store& store, bool write);  // throws StoreError
   ~Txn();                         // aborts unless committed
   void commit();                  // throws StoreError
+  // A read transaction only: resets it and renews it, so that it sees the
+  // newest commit without a new begin (a follower polling `calls`). Views
+  // read before are invalid afterwards. Throws StoreError.
+  void renew();
   MDB_txn* get() const { return txn_; }
 
   std::optional<std::string_view> get(MDB_dbi dbi, std::string_view key);

@@ -54,6 +54,11 @@ void Txn::commit() {
   lmdb::check(mdb_txn_commit(txn), "cannot commit");
 }
 
+void Txn::renew() {
+  mdb_txn_reset(txn_);
+  lmdb::check(mdb_txn_renew(txn_), "cannot renew a read transaction");
+}
+
 std::optional<std::string_view> Txn::get(MDB_dbi dbi, std::string_view key) {
   MDB_val k = lmdb::val(key), v;
   int rc = mdb_get(txn_, dbi, &k, &v);
