@@ -24,6 +24,8 @@ constexpr OptionSpec kOptions[] = {
     {"since", true, false},      {"until", true, false},      {"limit", true, false},
     {"call-id", true, false},    {"grace", true, false},      {"allow-any", false, false},
     {"default-rate-limit", false, false},
+    {"size", true, false},       {"before", true, false},     {"dry-run", false, false},
+    {"batch", true, false},
 };
 
 constexpr std::string_view kGlobalOptions = "db json help";  // every command takes these

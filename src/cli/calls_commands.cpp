@@ -9,6 +9,7 @@
 #include "cli/cursor.h"
 #include "cli/errors.h"
 #include "cli/output.h"
+#include "cli/store_commands.h"
 #include "cli/validate.h"
 #include "record/record_merge.h"
 #include "store/bytes.h"
@@ -223,6 +224,7 @@ constexpr Command kCallsCommands[] = {
     {"calls", "show", "RECORD_ID | --call-id ID", "call-id", calls_show},
     {"calls", "export", "[--since T] [--org O] [--client C] [--provider P]", "since org client provider",
      calls_export},
+    {"calls", "prune", "--before T [--dry-run] [--batch N]", "before dry-run batch", calls_prune},
 };
 
 }  // namespace
