@@ -432,10 +432,12 @@ void log_not_found(ngx_http_request_t* r, std::string_view provider) {
   if (!g_worker->not_found_log.admit(voxfra::now_millis(), left_out)) return;
   char name[32];
   size_t n = voxfra::printable(provider, name, sizeof name);
+  u_char more[64] = "";
+  if (left_out != 0) ngx_snprintf(more, sizeof more - 1, "; %uL more such requests since the last line", left_out);
   ngx_log_error(NGX_LOG_WARN, g_worker->log, 0,
                 "voxfra: no active endpoint for provider \"%*s\" and the slug a client at %V sent (unknown, "
-                "inactive, revoked or another provider's); %uL more such requests not logged since the last line",
-                n, name, &r->connection->addr_text, left_out);
+                "inactive, revoked or another provider's)%s",
+                n, name, &r->connection->addr_text, more);
 }
 
 ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {

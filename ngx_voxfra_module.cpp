@@ -103,12 +103,13 @@ void log_storage_failure(Worker* w, ngx_log_t* log, std::string_view what, int c
   uint64_t left_out = 0;
   if (!w->storage_failures_log.admit(voxfra::now_millis(), left_out)) return;
   const bool full = code == MDB_MAP_FULL || code == MDB_MAP_RESIZED;
-  ngx_log_error(NGX_LOG_ERR, log, 0, "voxfra: %*s failed: %s%s; %uL more storage failures not logged since the last line",
-                what.size(), what.data(), mdb_strerror(code),
+  u_char more[64] = "";
+  if (left_out != 0) ngx_snprintf(more, sizeof more - 1, "; %uL more storage failures since the last line", left_out);
+  ngx_log_error(NGX_LOG_ERR, log, 0, "voxfra: %*s failed: %s%s%s", what.size(), what.data(), mdb_strerror(code),
                 full ? " (the LMDB map is full: `voxfra store resize --size SIZE` grows it while NGINX runs, "
                        "`voxfra calls prune --before T` frees space)"
                      : "",
-                left_out);
+                more);
 }
 
 MainConf* cycle_main_conf(ngx_cycle_t* cycle) {
