@@ -128,7 +128,9 @@ struct Worker {
   // worker's map (MDB_MAP_RESIZED): take the environment's map size, which
   // `voxfra store resize` may have raised, as soon as no pool task holds a
   // transaction (LMDB remaps only with none open in the process). New
-  // batches and tasks wait for it; see adopt_map_size.
+  // batches and tasks wait for it; see adopt_map_size. So a handler that
+  // opens a read transaction on the event loop must end or reset it before
+  // it returns, as StoreReader::release does.
   bool remap_wanted = false;
   bool batch_retried = false;  // the batch in flight is a retry after the map grew
 

@@ -88,6 +88,28 @@ is_deeply(\%after, { accepted => 40 }, 'both workers store in the grown map (2.4
 like($t->error_log, qr/voxfra: the LMDB map grew from 1048576 to 33554432 bytes/, 'the workers say they took the new size');
 is_deeply([sort $t->worker_pids], \@workers, 'the same workers: nothing restarted');
 
+# Pruning while NGINX ingests: one call per write transaction, so the
+# workers' commits go on between them.
+my $cut1 = strftime('%Y-%m-%dT%H:%M:%SZ', gmtime(int time));
+sleep 1.1;
+my $pruner = open(my $prune_out, '-|') // die "fork: $!";
+if (!$pruner) {
+    my ($c, $o, $e) = $t->cli('calls', 'prune', '--before', $cut1, '--batch', '1', '--json');
+    print $c ? "failed: $e" : $o;
+    close STDOUT;
+    POSIX::_exit(0);  # not exit: the parent's END blocks would stop its NGINX
+}
+my %during;
+for my $i (1 .. 20) { $during{ $t->post($ep->{path}, call_body("during-prune-$i"))->{json}{status} // 'none' }++ }
+my $prune_result = do { local $/; <$prune_out> };
+close $prune_out;
+is_deeply(\%during, { accepted => 20 }, 'calls posted while prune runs are all accepted');
+my $concurrent = eval { $json->decode($prune_result) } // {};
+ok(($concurrent->{calls} // 0) >= @$accepted && $concurrent->{transactions} >= $concurrent->{calls},
+   "prune deleted $concurrent->{calls} calls meanwhile, one a transaction") or diag $prune_result;
+is(scalar(grep { /^during-prune/ } map { $_->{callId} } @{ $t->cli_json('calls', 'list', '--limit', '1000') }), 20,
+   'the calls stored during the prune are kept');
+
 # A reload with size=1m still in nginx.conf: the new workers open a map as
 # large as the data, take the 32m from the environment at their first full
 # map, and store.
