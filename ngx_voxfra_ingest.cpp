@@ -241,7 +241,7 @@ void finish_stored(RequestCtx* ctx) {
     size_t n = sizeof("storing call \"") - 1;
     n += voxfra::printable(ctx->call_id, what + n, kMaxLoggedId);
     what[n++] = '"';
-    log_storage_failure(g_worker, r->connection->log, {what, n}, ctx->call.error);
+    log_storage_failure(g_worker->storage_failures_log, r->connection->log, {what, n}, ctx->call.error);
     rc = respond(r, ctx, Outcome::rejected, Reason::storage_failed);
   }
   ngx_http_finalize_request(r, rc);
@@ -463,7 +463,8 @@ ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
     if (ok) ctx->endpoint = voxfra::copy_endpoint(found, ctx->mem);
   } catch (const voxfra::StoreError& e) {
     if (g_worker->reader) g_worker->reader->release();
-    log_storage_failure(g_worker, r->connection->log, "reading an endpoint", e.code() ? e.code() : EIO);
+    log_storage_failure(g_worker->storage_failures_log, r->connection->log, "reading an endpoint",
+                        e.code() ? e.code() : EIO);
     return reject_early(r, ctx, Reason::storage_failed);
   }
   g_worker->reader->release();

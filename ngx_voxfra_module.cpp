@@ -99,9 +99,9 @@ bool adopt_map_size(Worker* w) {
   return grew;
 }
 
-void log_storage_failure(Worker* w, ngx_log_t* log, std::string_view what, int code) {
+void log_storage_failure(voxfra::LogThrottle& throttle, ngx_log_t* log, std::string_view what, int code) {
   uint64_t left_out = 0;
-  if (!w->storage_failures_log.admit(voxfra::now_millis(), left_out)) return;
+  if (!throttle.admit(voxfra::now_millis(), left_out)) return;
   const bool full = code == MDB_MAP_FULL || code == MDB_MAP_RESIZED;
   u_char more[64] = "";
   if (left_out != 0) ngx_snprintf(more, sizeof more - 1, "; %uL more storage failures since the last line", left_out);
@@ -458,7 +458,7 @@ void stats_done(ngx_event_t* ev) {
   w->stats_task.in_flight = false;
   if (w->stats_error != 0) {
     if (map_too_small(w->stats_error)) w->remap_wanted = true;
-    log_storage_failure(w, w->log, "flushing counters", w->stats_error);
+    log_storage_failure(w->counter_failures_log, w->log, "flushing counters", w->stats_error);
   }
   w->stats_flushing.clear();
   post_write_batch();  // batches may wait for this task to remap

@@ -134,7 +134,8 @@ struct Worker {
   bool remap_wanted = false;
   bool batch_retried = false;  // the batch in flight is a retry after the map grew
 
-  voxfra::LogThrottle storage_failures_log{kBurstLogInterval};
+  voxfra::LogThrottle storage_failures_log{kBurstLogInterval};  // calls and endpoint reads
+  voxfra::LogThrottle counter_failures_log{kBurstLogInterval};  // counter flushes
   voxfra::LogThrottle not_found_log{kBurstLogInterval};
 };
 
@@ -184,9 +185,9 @@ char* conf_fail(ngx_conf_t* cf, const char* fmt, ...);
 // pool task runs (else leaves it wanted); returns whether the map grew. If
 // LMDB cannot remap, the worker drops its store and answers storage_failed.
 bool adopt_map_size(Worker* w);
-// "voxfra: <what> failed: <LMDB's words>", at most once per interval, with
-// what to do when the map is full.
-void log_storage_failure(Worker* w, ngx_log_t* log, std::string_view what, int code);
+// "voxfra: <what> failed: <LMDB's words>", at most once per interval of
+// `throttle` (with the count left out), and what to do when the map is full.
+void log_storage_failure(voxfra::LogThrottle& throttle, ngx_log_t* log, std::string_view what, int code);
 
 // ---------------------------------------------------------------------------
 // The ingest handler (ngx_voxfra_ingest.cpp)
