@@ -77,8 +77,17 @@ is($code, 0, 'voxfra store resize --size 32m') or diag $err;
 like($out, qr/map size 1\.0 MiB -> 32\.0 MiB/, 'resize says what changed');
 is($t->cli_json('store', 'info')->{mapSize}, 32 << 20, 'store info shows the new size');
 ($code, undef, $err) = $t->cli('store', 'resize', '--size', '16m');
-isnt($code, 0, 'the map never shrinks');
+is($code, 1, 'the map never shrinks');
 like($err, qr/can only grow/, 'and says so');
+for my $bad ('0', '12q', '512k', '-1g', '') {
+    ($code, undef, $err) = $t->cli('store', 'resize', '--size', $bad);
+    is($code, 2, "--size '$bad' is a usage error");
+}
+like($err, qr/expected a size from 1m/, 'naming what it expects');
+my $info = $t->cli_json('store', 'info');
+ok($info->{used} > 0 && $info->{used} + $info->{free} == $info->{mapSize} && $info->{fileSize} >= $info->{used},
+   "store info: $info->{used} bytes used, $info->{free} free, a $info->{fileSize}-byte file");
+is($info->{calls}, scalar(@$accepted), 'store info counts the calls');
 
 my $retry = $t->post($ep->{path}, call_body($failed->{id}));
 is($retry->{json}{status}, 'accepted', 'the failed call, retried, is accepted without a restart') or diag $retry->{body};
@@ -141,8 +150,7 @@ is($pruned->{calls}, scalar(@$old), 'prune deletes every call received before th
 is($pruned->{callIndexEntries}, scalar(@$old), 'and their call-index entries');
 ok($pruned->{transactions} >= int(@$old / 3), "in bounded transactions ($pruned->{transactions} of at most 3 calls)");
 is_deeply($p->cli_json('calls', 'list'), [], 'no call is left');
-my $info = $p->cli_json('store', 'info');
-is($info->{callIndexEntries}, 0, 'the call index is empty');
+is($p->cli_json('store', 'info')->{callIndexEntries}, 0, 'the call index is empty');
 ok(-s $p->db . '/data.mdb' >= $size_before, 'the file does not shrink (LMDB reuses its pages)');
 
 my %room;
