@@ -74,9 +74,8 @@ char* conf_fail(ngx_conf_t* cf, const char* fmt, ...) {
 }
 
 bool adopt_map_size(Worker* w) {
-  if (!w->remap_wanted || !w->store || w->write.in_flight || w->stats_task.in_flight || w->sync_task.in_flight) {
-    return false;
-  }
+  if (!w->store) w->remap_wanted = false;  // nothing to remap: let nothing wait for it
+  if (!w->remap_wanted || w->write.in_flight || w->stats_task.in_flight || w->sync_task.in_flight) return false;
   w->remap_wanted = false;
   const uint64_t before = w->store->map_usage().second;
   bool grew = false;
