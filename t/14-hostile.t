@@ -274,10 +274,14 @@ subtest '10 000 unknown slugs' => sub {
     is($t->cli_json('store', 'info')->{calls}, $calls_before, 'no call stored');
     is(-s $t->db . '/data.mdb', $size_before, 'LMDB did not grow');
     my $new_log = substr($t->error_log, $log_before);
-    my @lines = $new_log =~ /^(.*no active endpoint.*)$/mg;
-    ok(@lines >= 1 && @lines <= 4, scalar(@lines) . ' not-found lines in the error log for 10 000 misses (one per worker per 10 s)')
+    # The whole test runs within a few seconds: one line per worker, and
+    # the one that logged the HTTP/2 404 a moment ago may log none now.
+    my @lines = $t->error_log =~ /^(.*no active endpoint.*)$/mg;
+    ok(@lines >= 1 && @lines <= 4, scalar(@lines) . ' not-found lines in the error log for 10 001 misses (one per worker per 10 s)')
         or diag join "\n", @lines[0 .. 5];
-    unlike($new_log, qr/\b[A-Za-z0-9_-]{32}\b.*no active endpoint|no active endpoint.*\/webhooks\/vapi\/[A-Za-z0-9_-]{32}/, 'the slugs are not logged');
+    like($lines[0] // '', qr/\[warn\].*no active endpoint for provider "(custom|vapi)" and the slug a client at 127\.0\.0\.1 sent/,
+         'a [warn] line names the provider and the client');
+    unlike(join("\n", @lines), qr/[A-Za-z0-9_-]{32}/, 'the slugs are not logged');
     ok(length($new_log) < 10_000, length($new_log) . ' bytes of error log for 10 000 misses');
 };
 
