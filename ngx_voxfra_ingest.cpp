@@ -266,9 +266,7 @@ bool post_batch_task(Worker* w);
 bool retry_in_grown_map(Worker* w) {
   if (w->batch_retried || !w->store) return false;
   bool map_full = false;
-  for (auto* call : w->batch_calls) {
-    map_full = map_full || call->error == MDB_MAP_FULL || call->error == MDB_MAP_RESIZED;
-  }
+  for (auto* call : w->batch_calls) map_full = map_full || map_too_small(call->error);
   if (!map_full) return false;
   w->remap_wanted = true;
   if (!adopt_map_size(w)) return false;

@@ -101,11 +101,10 @@ bool adopt_map_size(Worker* w) {
 void log_storage_failure(voxfra::LogThrottle& throttle, ngx_log_t* log, std::string_view what, int code) {
   uint64_t left_out = 0;
   if (!throttle.admit(voxfra::now_millis(), left_out)) return;
-  const bool full = code == MDB_MAP_FULL || code == MDB_MAP_RESIZED;
   u_char more[64] = "";
   if (left_out != 0) ngx_snprintf(more, sizeof more - 1, "; %uL more storage failures since the last line", left_out);
   ngx_log_error(NGX_LOG_ERR, log, 0, "voxfra: %*s failed: %s%s%s", what.size(), what.data(), mdb_strerror(code),
-                full ? " (the LMDB map is full: `voxfra store resize --size SIZE` grows it while NGINX runs, "
+                map_too_small(code) ? " (the LMDB map is full: `voxfra store resize --size SIZE` grows it while NGINX runs, "
                        "`voxfra calls prune --before T` frees space)"
                      : "",
                 more);
@@ -449,8 +448,6 @@ void stats_thread(void* data, ngx_log_t*) {
   auto* w = static_cast<Worker*>(data);
   w->stats_error = w->store->add_stats(w->stats_flushing.data(), w->stats_flushing.size());
 }
-
-bool map_too_small(int code) { return code == MDB_MAP_FULL || code == MDB_MAP_RESIZED; }
 
 void stats_done(ngx_event_t* ev) {
   auto* w = static_cast<Worker*>(ev->data);

@@ -181,6 +181,8 @@ ngx_int_t send_body(ngx_http_request_t* r, ngx_uint_t status, ngx_str_t content_
 // A directive setter's message, printed by NGINX after the directive's name.
 char* conf_fail(ngx_conf_t* cf, const char* fmt, ...);
 
+// LMDB's two ways of saying the map is too small for what is asked of it.
+inline bool map_too_small(int code) { return code == MDB_MAP_FULL || code == MDB_MAP_RESIZED; }
 // Takes a larger map size from the environment when w->remap_wanted and no
 // pool task runs (else leaves it wanted); returns whether the map grew. If
 // LMDB cannot remap, the worker drops its store and answers storage_failed.
