@@ -129,7 +129,7 @@ SKIP: {
                 '-H', 'Content-Type: application/json', (map { ('-H', $_) } @headers), '--data-binary', "\@$file",
                 '-w', '\n%{http_version} %{http_code}', "http://127.0.0.1:$h2_port$target");
             my ($json_body, $version, $status) = $out =~ /\A(.*)\n(\S+) (\d+)\z/s or return { status => 0, err => $err };
-            my $res = { status => $status + 0, version => $version, json => eval { $json->decode($json_body) } };
+            my $res = { status => $status + 0, version => $version, json => scalar(eval { $json->decode($json_body) }) };
             if (!$res->{status}) {
                 # NGINX may answer before the request body has all arrived
                 # (404, 413: nothing to read it for) and then reset the
