@@ -14,6 +14,7 @@
 #include "ingest/response.h"
 #include "ngx_voxfra_module.h"
 #include "providers/provider.h"
+#include "util/printable.h"
 
 namespace voxfra_ngx {
 
@@ -209,8 +210,6 @@ class NgxHeaders final : public voxfra::HeaderLookup {
 // ---------------------------------------------------------------------------
 // Storing: the write queue and its thread task
 
-void post_write_batch();
-
 void finish_stored(RequestCtx* ctx) {
   ngx_http_request_t* r = ctx->r;
   ngx_int_t rc;
@@ -237,9 +236,12 @@ void finish_stored(RequestCtx* ctx) {
       rc = respond(r, ctx, outcome, Reason::none);
     }
   } else {
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "voxfra: storing call \"%*s\" failed: %s", ctx->call_id.size(), ctx->call_id.data(),
-                  mdb_strerror(ctx->call.error));
+    constexpr size_t kMaxLoggedId = 128;
+    char what[kMaxLoggedId + 32] = "storing call \"";
+    size_t n = sizeof("storing call \"") - 1;
+    n += voxfra::printable(ctx->call_id, what + n, kMaxLoggedId);
+    what[n++] = '"';
+    log_storage_failure(g_worker->storage_failures_log, r->connection->log, {what, n}, ctx->call.error);
     rc = respond(r, ctx, Outcome::rejected, Reason::storage_failed);
   }
   ngx_http_finalize_request(r, rc);
@@ -254,9 +256,30 @@ void write_batch_thread(void* data, ngx_log_t*) {
   w->store->append_calls(w->batch_calls.data(), w->batch_calls.size(), w->batch_now, w->batch_window);
 }
 
+namespace {
+
+bool post_batch_task(Worker* w);
+
+// A batch that failed for want of map: once no other task runs, the map may
+// be remapped to the size `voxfra store resize` set, and the same batch
+// tried once more instead of failing calls that now fit.
+bool retry_in_grown_map(Worker* w) {
+  if (w->batch_retried || !w->store) return false;
+  bool map_full = false;
+  for (auto* call : w->batch_calls) map_full = map_full || map_too_small(call->error);
+  if (!map_full) return false;
+  w->remap_wanted = true;
+  if (!adopt_map_size(w)) return false;
+  w->batch_retried = true;
+  return post_batch_task(w);
+}
+
+}  // namespace
+
 void write_batch_done(ngx_event_t* ev) {
   auto* w = static_cast<Worker*>(ev->data);
   w->write.in_flight = false;
+  if (retry_in_grown_map(w)) return;
   std::vector<RequestCtx*> done;
   done.swap(w->batch);
   w->batch_calls.clear();
@@ -277,12 +300,25 @@ void write_batch_done(ngx_event_t* ev) {
 
 namespace {
 
+// Hands the batch to a pool thread; false when the pool's queue is full.
+bool post_batch_task(Worker* w) {
+  w->batch_now = voxfra::now_millis();
+  if (ngx_thread_task_post(w->pool, w->write.task) != NGX_OK) return false;
+  w->write.in_flight = true;
+  return true;
+}
+
+}  // namespace
+
 // Takes the queued calls that share the first one's idempotency window into
 // a batch and hands it to a pool thread, unless a batch is in flight (its
 // completion calls this again).
 void post_write_batch() {
   Worker* w = g_worker;
-  if (w->write.in_flight || w->queue.empty()) return;
+  if (w == nullptr || w->write.in_flight || w->queue.empty()) return;
+  if (w->remap_wanted) adopt_map_size(w);
+  if (w->remap_wanted) return;  // a pool task still runs; its completion calls this again
+  w->batch_retried = false;
   w->batch_window = static_cast<int64_t>(w->queue.front()->idempotency_window);
   size_t taken = 0;
   for (RequestCtx* ctx : w->queue) {
@@ -292,19 +328,20 @@ void post_write_batch() {
     ++taken;
   }
   w->queue.erase(w->queue.begin(), w->queue.begin() + static_cast<std::ptrdiff_t>(taken));
-  w->batch_now = voxfra::now_millis();
-  if (ngx_thread_task_post(w->pool, w->write.task) != NGX_OK) {
-    // The pool's queue is full: fail the batch now rather than hold it.
+  if (!w->store || !post_batch_task(w)) {
+    // No store (LMDB could not remap), or the pool's queue is full: fail
+    // the batch now rather than hold it.
     for (auto* call : w->batch_calls) {
       call->result = voxfra::PendingCall::Result::failed;
-      call->error = EAGAIN;
+      call->error = w->store ? EAGAIN : EIO;
     }
+    w->batch_retried = true;
     w->write.in_flight = true;
     write_batch_done(&w->write.task->event);
-    return;
   }
-  w->write.in_flight = true;
 }
+
+namespace {
 
 // ---------------------------------------------------------------------------
 // The content handler
@@ -369,6 +406,38 @@ bool client_allowed(ngx_http_request_t* r) {
 
 void body_read(ngx_http_request_t* r);
 
+// The endpoint for `slug`. When another process wrote past this worker's
+// map (MDB_MAP_RESIZED from the read transaction), the worker takes the
+// larger map and reads again; while a pool task still runs it cannot, and
+// the StoreError goes to the caller.
+bool find_endpoint(std::string_view slug, voxfra::EndpointView& out) {
+  Worker* w = g_worker;
+  try {
+    return w->reader->find_endpoint(slug, out);
+  } catch (const voxfra::StoreError& e) {
+    if (e.code() != MDB_MAP_RESIZED) throw;
+    w->remap_wanted = true;
+    adopt_map_size(w);
+    if (w->remap_wanted || w->reader == nullptr) throw;
+    return w->reader->find_endpoint(slug, out);
+  }
+}
+
+// A scanner may try thousands of slugs a second: one line per interval,
+// without the slug (the wrong provider's slug is a live secret).
+void log_not_found(ngx_http_request_t* r, std::string_view provider) {
+  uint64_t left_out = 0;
+  if (!g_worker->not_found_log.admit(voxfra::now_millis(), left_out)) return;
+  char name[32];
+  size_t n = voxfra::printable(provider, name, sizeof name);
+  u_char more[64] = "";
+  if (left_out != 0) ngx_snprintf(more, sizeof more - 1, "; %uL more such requests since the last line", left_out);
+  ngx_log_error(NGX_LOG_WARN, g_worker->log, 0,
+                "voxfra: no active endpoint for provider \"%*s\" and the slug a client at %V sent (unknown, "
+                "inactive, revoked or another provider's)%s",
+                n, name, &r->connection->addr_text, more);
+}
+
 ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
   auto* lcf = static_cast<LocConf*>(ngx_http_get_module_loc_conf(r, ngx_http_voxfra_module));
 
@@ -385,12 +454,22 @@ ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
   // Unknown slug, inactive or revoked endpoint, wrong provider: one answer
   // for all, so that probing learns nothing.
   voxfra::EndpointView found;
-  bool ok = g_worker->reader->find_endpoint(slug, found) &&
-            found.status == voxfra::EndpointStatus::active &&
-            voxfra::provider_name(found.provider) == provider;
-  if (ok) ctx->endpoint = voxfra::copy_endpoint(found, ctx->mem);
+  bool ok;
+  try {
+    ok = find_endpoint(slug, found) && found.status == voxfra::EndpointStatus::active &&
+         voxfra::provider_name(found.provider) == provider;
+    if (ok) ctx->endpoint = voxfra::copy_endpoint(found, ctx->mem);
+  } catch (const voxfra::StoreError& e) {
+    if (g_worker->reader) g_worker->reader->release();
+    log_storage_failure(g_worker->storage_failures_log, r->connection->log, "reading an endpoint",
+                        e.code() ? e.code() : EIO);
+    return reject_early(r, ctx, Reason::storage_failed);
+  }
   g_worker->reader->release();
-  if (!ok) return reject_early(r, ctx, Reason::not_found);
+  if (!ok) {
+    log_not_found(r, provider);
+    return reject_early(r, ctx, Reason::not_found);
+  }
   ctx->slug = slug;
   ctx->endpoint_id = ctx->endpoint.id;
   ctx->idempotency_window = lcf->idempotency_window;

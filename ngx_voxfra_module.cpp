@@ -73,6 +73,43 @@ char* conf_fail(ngx_conf_t* cf, const char* fmt, ...) {
   return reinterpret_cast<char*>(buf);
 }
 
+bool adopt_map_size(Worker* w) {
+  if (!w->store) w->remap_wanted = false;  // nothing to remap: let nothing wait for it
+  if (!w->remap_wanted || w->write.in_flight || w->stats_task.in_flight || w->sync_task.in_flight) return false;
+  w->remap_wanted = false;
+  const uint64_t before = w->store->map_usage().second;
+  bool grew = false;
+  int rc = w->store->adopt_map_size(grew);
+  if (rc != 0) {
+    // LMDB unmapped the old map and could not map the new one: nothing may
+    // touch this environment again. Serve 500s (providers retry) until a
+    // reload starts workers that open it afresh.
+    ngx_log_error(NGX_LOG_ALERT, w->log, 0,
+                  "voxfra: cannot remap the LMDB environment: %s; ingest answers storage_failed until "
+                  "NGINX is reloaded", mdb_strerror(rc));
+    w->reader.reset();
+    w->store.reset();
+    return false;
+  }
+  if (grew) {
+    ngx_log_error(NGX_LOG_NOTICE, w->log, 0, "voxfra: the LMDB map grew from %uL to %uL bytes", before,
+                  w->store->map_usage().second);
+  }
+  return grew;
+}
+
+void log_storage_failure(voxfra::LogThrottle& throttle, ngx_log_t* log, std::string_view what, int code) {
+  uint64_t left_out = 0;
+  if (!throttle.admit(voxfra::now_millis(), left_out)) return;
+  u_char more[64] = "";
+  if (left_out != 0) ngx_snprintf(more, sizeof more - 1, "; %uL more storage failures since the last line", left_out);
+  ngx_log_error(NGX_LOG_ERR, log, 0, "voxfra: %*s failed: %s%s%s", what.size(), what.data(), mdb_strerror(code),
+                map_too_small(code) ? " (the LMDB map is full: `voxfra store resize --size SIZE` grows it while NGINX runs, "
+                       "`voxfra calls prune --before T` frees space)"
+                     : "",
+                more);
+}
+
 MainConf* cycle_main_conf(ngx_cycle_t* cycle) {
   auto* hcf = reinterpret_cast<ngx_http_conf_ctx_t*>(ngx_get_conf(cycle->conf_ctx, ngx_http_module));
   if (hcf == nullptr) return nullptr;
@@ -416,9 +453,11 @@ void stats_done(ngx_event_t* ev) {
   auto* w = static_cast<Worker*>(ev->data);
   w->stats_task.in_flight = false;
   if (w->stats_error != 0) {
-    ngx_log_error(NGX_LOG_ERR, w->log, 0, "voxfra: flushing counters failed: %s", mdb_strerror(w->stats_error));
+    if (map_too_small(w->stats_error)) w->remap_wanted = true;
+    log_storage_failure(w->counter_failures_log, w->log, "flushing counters", w->stats_error);
   }
   w->stats_flushing.clear();
+  post_write_batch();  // batches may wait for this task to remap
 }
 
 void sync_thread(void* data, ngx_log_t*) {
@@ -432,6 +471,7 @@ void sync_done(ngx_event_t* ev) {
   if (w->sync_error != 0) {
     ngx_log_error(NGX_LOG_ERR, w->log, 0, "voxfra: syncing the store failed: %s", mdb_strerror(w->sync_error));
   }
+  post_write_batch();  // batches may wait for this task to remap
 }
 
 void post_task(Worker* w, WriteTask& t) {
@@ -454,11 +494,18 @@ void collect_counts(Worker* w) {
 void flush_timer(ngx_event_t* ev) {
   auto* w = static_cast<Worker*>(ev->data);
   try {
-    if (!w->stats_task.in_flight) {
-      collect_counts(w);
-      if (!w->stats_flushing.empty()) post_task(w, w->stats_task);
+    // While a remap waits for the pool tasks to finish, start none.
+    if (w->remap_wanted) {
+      adopt_map_size(w);
+      post_write_batch();
     }
-    if (w->sync_needed) post_task(w, w->sync_task);
+    if (w->store && !w->remap_wanted) {
+      if (!w->stats_task.in_flight) {
+        collect_counts(w);
+        if (!w->stats_flushing.empty()) post_task(w, w->stats_task);
+      }
+      if (w->sync_needed) post_task(w, w->sync_task);
+    }
   } catch (const std::exception& e) {
     ngx_log_error(NGX_LOG_ALERT, w->log, 0, "voxfra: %s", e.what());
   }

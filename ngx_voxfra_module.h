@@ -25,6 +25,7 @@ extern "C" {
 #include "ingest/stats_accumulator.h"
 #include "limits/zone_state.h"
 #include "store/store.h"
+#include "util/log_throttle.h"
 
 #if !(NGX_THREADS)
 #error "the voxfra module needs NGINX built --with-threads"
@@ -38,6 +39,9 @@ extern "C" ngx_module_t ngx_http_voxfra_module;
 namespace voxfra_ngx {
 
 constexpr ngx_msec_t kFlushInterval = 1000;  // counters, and syncs under durability=os
+// Failures that come in bursts (a full map, a scanner's unknown slugs) are
+// logged at most once per interval and worker, with the count left out.
+constexpr int64_t kBurstLogInterval = 10000;
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -119,6 +123,20 @@ struct Worker {
   bool sync_needed = false;
 
   ngx_event_t flush_timer{};
+
+  // The map is full (MDB_MAP_FULL), or another process wrote past this
+  // worker's map (MDB_MAP_RESIZED): take the environment's map size, which
+  // `voxfra store resize` may have raised, as soon as no pool task holds a
+  // transaction (LMDB remaps only with none open in the process). New
+  // batches and tasks wait for it; see adopt_map_size. So a handler that
+  // opens a read transaction on the event loop must end or reset it before
+  // it returns, as StoreReader::release does.
+  bool remap_wanted = false;
+  bool batch_retried = false;  // the batch in flight is a retry after the map grew
+
+  voxfra::LogThrottle storage_failures_log{kBurstLogInterval};  // calls and endpoint reads
+  voxfra::LogThrottle counter_failures_log{kBurstLogInterval};  // counter flushes
+  voxfra::LogThrottle not_found_log{kBurstLogInterval};
 };
 
 // The worker's state; nullptr in the master and when voxfra_store is not set.
@@ -163,6 +181,16 @@ ngx_int_t send_body(ngx_http_request_t* r, ngx_uint_t status, ngx_str_t content_
 // A directive setter's message, printed by NGINX after the directive's name.
 char* conf_fail(ngx_conf_t* cf, const char* fmt, ...);
 
+// LMDB's two ways of saying the map is too small for what is asked of it.
+inline bool map_too_small(int code) { return code == MDB_MAP_FULL || code == MDB_MAP_RESIZED; }
+// Takes a larger map size from the environment when w->remap_wanted and no
+// pool task runs (else leaves it wanted); returns whether the map grew. If
+// LMDB cannot remap, the worker drops its store and answers storage_failed.
+bool adopt_map_size(Worker* w);
+// "voxfra: <what> failed: <LMDB's words>", at most once per interval of
+// `throttle` (with the count left out), and what to do when the map is full.
+void log_storage_failure(voxfra::LogThrottle& throttle, ngx_log_t* log, std::string_view what, int code);
+
 // ---------------------------------------------------------------------------
 // The ingest handler (ngx_voxfra_ingest.cpp)
 
@@ -170,6 +198,9 @@ ngx_int_t ingest_handler(ngx_http_request_t* r);
 // The write queue's thread task: one LMDB commit for a batch of calls.
 void write_batch_thread(void* data, ngx_log_t* log);
 void write_batch_done(ngx_event_t* ev);
+// Posts the next batch of queued calls, unless one is in flight or the map
+// is waiting to be remapped (then the task that finishes last calls it).
+void post_write_batch();
 ngx_int_t add_ingest_variables(ngx_conf_t* cf);
 void install_ingest_filters();
 

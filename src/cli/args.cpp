@@ -26,6 +26,8 @@ constexpr OptionSpec kOptions[] = {
     {"default-rate-limit", false, false},
     {"url", true, false},        {"format", true, false},     {"no-header", false, false},
     {"after", true, false},      {"cursor-file", true, false}, {"poll", true, false},
+    {"size", true, false},       {"before", true, false},     {"dry-run", false, false},
+    {"batch", true, false},
 };
 
 constexpr std::string_view kGlobalOptions = "db json help";  // every command takes these

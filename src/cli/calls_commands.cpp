@@ -12,6 +12,7 @@
 #include "cli/cursor.h"
 #include "cli/errors.h"
 #include "cli/output.h"
+#include "cli/store_commands.h"
 #include "cli/validate.h"
 #include "record/record_merge.h"
 #include "store/bytes.h"
@@ -178,6 +179,7 @@ constexpr Command kCallsCommands[] = {
      "format no-header after cursor-file since org client provider", calls_export},
     {"calls", "tail", "[--org O] [--client C] [--provider P] [--since T] [--poll MS] [--limit N]",
      "org client provider since poll limit", calls_tail},
+    {"calls", "prune", "--before T [--dry-run] [--batch N]", "before dry-run batch", calls_prune},
 };
 
 }  // namespace

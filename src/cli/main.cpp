@@ -6,17 +6,14 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/errors.h"
+#include "cli/store_commands.h"
 #include "cli/usage.h"
 
 namespace voxfra::cli {
 
 namespace {
 
-constexpr std::string_view kGroups[] = {"endpoint", "calls"};
-
-std::span<const Command> group_commands(std::string_view group) {
-  return group == "endpoint" ? endpoint_commands() : calls_commands();
-}
+constexpr std::string_view kGroups[] = {"endpoint", "calls", "store"};
 
 std::string names_of(std::span<const Command> commands) {
   std::string names;
@@ -95,7 +92,7 @@ int run(int argc, const char* const* argv) {
   const std::string& group = args.words[0];
   if (const Command* single = find_single_word_command(group)) return run_command(*single, args);
   if (!known_group(group)) {
-    throw UsageError("unknown command \"" + group + "\"; one of: endpoint, calls, " +
+    throw UsageError("unknown command \"" + group + "\"; one of: endpoint, calls, store, " +
                      names_of_single_word_commands());
   }
   if (args.words.size() == 1) {

@@ -1,8 +1,15 @@
 #include "cli/usage.h"
 
+#include "cli/store_commands.h"
 #include "providers/provider.h"
 
 namespace voxfra::cli {
+
+std::span<const Command> group_commands(std::string_view group) {
+  if (group == "endpoint") return endpoint_commands();
+  if (group == "store") return store_commands();
+  return calls_commands();
+}
 
 namespace {
 
@@ -19,6 +26,7 @@ void print_common(std::ostream& out) {
       << provider_names()
       << "\nT is an RFC 3339 time (2026-11-23T10:00:00Z) or a duration ago (15m, 24h, 7d)"
          "\nCURSOR is what `calls export` printed last (a record id): --after it continues with no gap or repeat"
+         "\nSIZE is a number of bytes with k, m, g or t (8g)"
          "\nMS is milliseconds (how often `calls tail` looks for new records; default 1000)\n";
 }
 
@@ -32,12 +40,14 @@ void print_usage(std::ostream& out) {
   print_lines(out, calls_commands());
   out << "\nTesting a webhook URL (a provider's sample end-of-call report, signed as it signs):\n";
   print_lines(out, single_word_commands());
+  out << "\nThe store (how full the LMDB map is; growing it while NGINX runs):\n";
+  print_lines(out, store_commands());
   print_common(out);
 }
 
 void print_group_usage(std::ostream& out, std::string_view group) {
   out << "usage:\n";
-  print_lines(out, group == "endpoint" ? endpoint_commands() : calls_commands());
+  print_lines(out, group_commands(group));
   print_common(out);
 }
 

@@ -299,6 +299,44 @@ int Store::add_stats(const std::pair<std::string, EndpointStats>* deltas, std::s
 
 int Store::sync() { return mdb_env_sync(env_, 1); }
 
+void Store::grow_map(std::uint64_t size) {
+  MDB_envinfo info;
+  lmdb::check(mdb_env_info(env_, &info), "cannot read the map size");
+  if (size <= info.me_mapsize) {
+    throw StoreError("the map of " + quoted(path_) + " is already " + std::to_string(info.me_mapsize) +
+                     " bytes; it can only grow (compact with mdb_copy -c to make the file smaller)");
+  }
+  lmdb::check(mdb_env_set_mapsize(env_, size), "cannot set the map size");
+  // An empty transaction commits nothing, and the new size would stay in
+  // this process: rewrite the schema version (the same bytes) so that the
+  // commit writes the meta page, which carries the size to every process.
+  MDB_txn* txn = nullptr;
+  lmdb::check(mdb_txn_begin(env_, nullptr, 0, &txn), "cannot begin a write transaction");
+  lmdb::AbortGuard guard(txn);
+  char version[4];
+  bytes::put_u32le(version, kSchemaVersion);
+  MDB_val key = lmdb::val(kSchemaKey), value{sizeof version, version};
+  lmdb::check(mdb_put(txn, meta_, &key, &value, 0), "cannot write the schema version");
+  lmdb::check(guard.commit(), "cannot commit the new map size");
+}
+
+int Store::adopt_map_size(bool& grew) {
+  grew = false;
+  MDB_envinfo info;
+  int rc = mdb_env_info(env_, &info);
+  if (rc != 0) return rc;
+  const std::size_t before = info.me_mapsize;
+  rc = mdb_env_set_mapsize(env_, 0);  // 0: the size in the newest meta page
+  if (rc != 0) return rc;
+  rc = mdb_env_info(env_, &info);
+  if (rc != 0) return rc;
+  // The meta page may hold a smaller size than ours (size= in nginx.conf
+  // larger than anything committed yet): keep ours.
+  if (info.me_mapsize < before) return mdb_env_set_mapsize(env_, before);
+  grew = info.me_mapsize > before;
+  return 0;
+}
+
 std::pair<std::uint64_t, std::uint64_t> Store::map_usage() const {
   MDB_envinfo info;
   MDB_stat stat;

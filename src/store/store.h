@@ -121,6 +121,24 @@ class Store {
   // Map used and size, in bytes.
   std::pair<std::uint64_t, std::uint64_t> map_usage() const;
 
+  // Growing the map while NGINX runs (`voxfra store resize`). LMDB keeps
+  // the size in the environment's meta page, raised by any committing
+  // process whose own map is larger; a process that opened the environment
+  // with a smaller map keeps it until it calls mdb_env_set_mapsize(env, 0).
+  //
+  // grow_map: sets this process's map to `size` bytes and commits a write
+  // transaction so that the size reaches the meta page (LMDB persists it
+  // only on a commit that writes something). Throws StoreError; refuses to
+  // shrink. Call with no transaction of this Store open.
+  void grow_map(std::uint64_t size);
+  // adopt_map_size: takes the size in the meta page when it is larger than
+  // this process's map (never shrinks it). LMDB's rule: no transaction of
+  // this process may be open, a reset read transaction excepted; the caller
+  // ensures it (the worker: its reader reset, no pool task running). Returns
+  // the LMDB code; `grew` says whether the map is now larger. After a
+  // failure the environment has no usable map and must be closed.
+  int adopt_map_size(bool& grew);
+
   MDB_dbi endpoints_dbi() const { return endpoints_; }
   MDB_dbi calls_dbi() const { return calls_; }
   MDB_dbi callidx_dbi() const { return callidx_; }

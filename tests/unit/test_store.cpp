@@ -8,72 +8,12 @@
 #include <vector>
 
 #include "store/store.h"
+#include "store_harness.h"
 
 namespace voxfra {
 namespace {
 
-constexpr std::int64_t kWindow = 24 * 3600 * 1000LL;
-
-class StoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/voxfra-store-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  StoreOptions options(std::uint64_t map_size = 0) const {
-    StoreOptions o;
-    o.path = dir_ + "/env";
-    o.map_size = map_size;
-    o.sync_commits = false;  // tests need no fsync
-    return o;
-  }
-
-  std::string dir_;
-};
-
-// A call owning the bytes its PendingCall views point at.
-struct TestCall {
-  explicit TestCall(std::string call_id, std::string json = R"({"callId":"x"})")
-      : id(std::move(call_id)), record(std::move(json)) {
-    make_idempotency_key(key, "acme", "dental", Provider::custom, id, "call.ended");
-    call.idempotency_key = key;
-    call.record_json = record;
-    call.provider = Provider::custom;
-    call.org = "acme";
-    call.client = "dental";
-    call.call_id = id;
-    call.event = "call.ended";
-  }
-  std::string id, record, key;
-  PendingCall call;
-};
-
-void append(Store& store, std::vector<TestCall*> batch, UnixMillis now) {
-  std::vector<PendingCall*> calls;
-  for (TestCall* c : batch) calls.push_back(&c->call);
-  store.append_calls(calls.data(), calls.size(), now, kWindow);
-}
-
-std::size_t count_entries(Store& store, MDB_dbi dbi) {
-  Txn txn(store, false);
-  MDB_stat st;
-  EXPECT_EQ(mdb_stat(txn.get(), dbi, &st), 0);
-  return st.ms_entries;
-}
-
-std::string stored_json(Store& store, std::uint64_t sequence) {
-  char key[8];
-  for (int i = 0; i < 8; ++i) key[i] = static_cast<char>(sequence >> (8 * (7 - i)));
-  Txn txn(store, false);
-  auto bytes = txn.get(store.calls_dbi(), {key, 8});
-  if (!bytes) return "";
-  StoredCall call;
-  EXPECT_TRUE(decode_stored_call(*bytes, call));
-  return std::string(call.json);
-}
+using namespace store_harness;
 
 TEST_F(StoreTest, CreatesAPrivateEnvironment) {
   Store store(options());
