@@ -24,4 +24,7 @@ struct Command {
 std::span<const Command> endpoint_commands();
 std::span<const Command> calls_commands();
 
+// voxfra endpoint log (endpoint_log_command.cpp)
+int endpoint_log(const Cli& cli, const Args& args, std::span<const std::string> operands);
+
 }  // namespace voxfra::cli
