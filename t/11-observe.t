@@ -288,32 +288,6 @@ subtest 'a flood of bad requests: the history stays at N, the file barely grows'
 
 $t->check_error_log;
 
-subtest 'directives: nginx -t names voxfra_request_log and voxfra_metrics' => sub {
-    my $c = VoxfraTest->new(start => 0);
-    my @bad = (
-        [ 'voxfra_request_log abc', sub { $_[0] =~ s/voxfra_request_log 100;/voxfra_request_log abc;/ },
-          qr/"voxfra_request_log" directive invalid value "abc"/ ],
-        [ 'voxfra_request_log too many', sub { $_[0] =~ s/voxfra_request_log 100;/voxfra_request_log 100001;/ },
-          qr/"voxfra_request_log" directive invalid value "100001"/ ],
-        [ 'voxfra_request_log twice', sub { $_[0] =~ s/(voxfra_request_log 100;)/$1\n    voxfra_request_log 5;/ },
-          qr/"voxfra_request_log" directive is duplicate/ ],
-        [ 'voxfra_metrics with an argument', sub { $_[0] =~ s/voxfra_metrics;/voxfra_metrics on;/ },
-          qr/invalid number of arguments in "voxfra_metrics" directive/ ],
-        [ 'a voxfra_zone called voxfra_metrics', sub { $_[0] =~ s/voxfra_zone voxfra:10m;/voxfra_zone voxfra_metrics:1m;/ },
-          qr/"voxfra_metrics" is already declared for a different use/ ],
-    );
-    for my $case (@bad) {
-        my ($name, $edit, $want) = @$case;
-        $c->write_conf(sub { my $conf = shift; $edit->($conf) or die "cannot apply $name"; $conf });
-        my ($code, $out) = $c->nginx_test;
-        isnt($code, 0, "$name fails nginx -t");
-        like($out, $want, "$name: the message") or diag $out;
-    }
-    $c->write_conf(sub { my $conf = shift; $conf =~ s/voxfra_request_log 100;/voxfra_request_log off;/ or die; $conf });
-    my ($code, $out) = $c->nginx_test;
-    is($code, 0, 'voxfra_request_log off passes') or diag $out;
-};
-
 subtest 'a full map shows in voxfra_storage_failures_total' => sub {
     my $small = VoxfraTest->new(edit => sub { my $c = shift; $c =~ s/size=1g/size=1m/ or die; $c });
     my $ep = $small->create_endpoint(provider => 'custom');
