@@ -17,6 +17,10 @@ my $KEEP = 5;  # voxfra_request_log in this test
 my $t = VoxfraTest->new(edit => sub {
     my $c = shift;
     $c =~ s/voxfra_request_log 100;/voxfra_request_log $KEEP;/ or die 'no voxfra_request_log in the example';
+    # The kernel spreads connections over both workers by their ports, and
+    # the log says which worker answered.
+    $c =~ s/(listen 127\.0\.0\.1:\d+);/$1 reuseport;/ or die 'no listen';
+    $c =~ s/'rt=\$request_time';/'rt=\$request_time pid=\$pid';/ or die 'no rt= in the log format';
     $c;
 });
 
@@ -135,7 +139,16 @@ subtest 'metrics: exact counts after a known mix, the same from every worker' =>
     my $batches = $s->{voxfra_commit_batch_size_count} // 0;
     ok($batches >= 1 && $batches <= 5, "1 to 5 commits for 5 calls ($batches)");
 
-    # The scrape lands on either worker; both see the same totals.
+    # Both workers answered some of the mix, and every scrape, whichever
+    # worker serves it, shows the same totals.
+    my %pids;
+    my $log = '';
+    for (1 .. 20) { $log = $t->access_log; last if $log =~ /\Q$res{'wrong-provider'}{headers}{'x-request-id'}\E/; sleep 0.1 }
+    for my $r (values %res) {
+        my $id = $r->{headers}{'x-request-id'} // next;
+        $pids{$1} = 1 if $log =~ /request_id=\Q$id\E .* pid=(\d+)$/m;
+    }
+    is(scalar keys %pids, 2, 'the mix was answered by both workers');
     for (1 .. 6) {
         my $again = $t->metrics->{samples};
         my @differ = grep { $_ !~ /^voxfra_(store_map|zone)_/ && ($again->{$_} // '') ne $s->{$_} } keys %$s;
@@ -187,7 +200,7 @@ subtest 'metrics: HELP and TYPE, cumulative histograms, sane gauges' => sub {
 subtest 'log_format variables: accepted, duplicate, ignored, rejected' => sub {
     my $ep = $vapi->{id};
     my %line = (
-        'accepted-1'   => qr/ 200 request_id=%s voxfra=accepted reason=- endpoint=\Q$ep\E provider=vapi call=obs-1 rt=\d+\.\d{3}$/,
+        'accepted-1'   => qr/ 200 request_id=%s voxfra=accepted reason=- endpoint=\Q$ep\E provider=vapi call=obs-1 rt=\d+\.\d{3} pid=\d+$/,
         'duplicate-1'  => qr/ 200 request_id=%s voxfra=duplicate reason=- endpoint=\Q$ep\E provider=vapi call=obs-1 rt=/,
         'ignored'      => qr/ 200 request_id=%s voxfra=ignored reason=- endpoint=\Q$ep\E provider=vapi call=\S+ rt=/,
         'invalid-json' => qr/ 400 request_id=%s voxfra=rejected reason=invalid_json endpoint=\Q$ep\E provider=vapi call=- rt=/,
