@@ -131,6 +131,7 @@ struct Worker {
   std::vector<voxfra::RequestLogEntry> request_log_flushing;
   std::size_t request_log_keep = 0;
   int request_log_error = 0;
+  bool request_log_failing = false;  // logged once until a write succeeds
   WriteTask request_log_task{};
 
   ngx_event_t flush_timer{};

@@ -24,15 +24,25 @@ void request_log_thread(void* data, ngx_log_t*) {
       w->store->append_request_log(w->request_log_flushing.data(), w->request_log_flushing.size(), w->request_log_keep);
 }
 
-void log_failure(Worker* w, int rc) {
-  if (rc != 0) ngx_log_error(NGX_LOG_ERR, w->log, 0, "voxfra: writing the request log failed: %s", mdb_strerror(rc));
+// A failed write loses its entries (counted as dropped) and is logged once
+// until a write succeeds again: a full map would otherwise log every second.
+void written(Worker* w, int rc) {
+  if (rc == 0) {
+    w->request_log_failing = false;
+  } else {
+    if (w->counters) w->counters->count_request_log_dropped(w->request_log_flushing.size());
+    if (!w->request_log_failing) {
+      ngx_log_error(NGX_LOG_ERR, w->log, 0, "voxfra: writing the request log failed: %s", mdb_strerror(rc));
+    }
+    w->request_log_failing = true;
+  }
+  w->request_log_flushing.clear();
 }
 
 void request_log_done(ngx_event_t* ev) {
   auto* w = static_cast<Worker*>(ev->data);
   w->request_log_task.in_flight = false;
-  log_failure(w, w->request_log_error);
-  w->request_log_flushing.clear();
+  written(w, w->request_log_error);
 }
 
 }  // namespace
@@ -96,9 +106,8 @@ void flush_request_log(Worker* w) {
 void flush_request_log_at_exit(Worker* w) {
   if (w->request_log == nullptr || w->request_log_task.in_flight || w->store == nullptr) return;
   w->request_log->take(w->request_log_flushing);
-  log_failure(w, w->store->append_request_log(w->request_log_flushing.data(), w->request_log_flushing.size(),
-                                              w->request_log_keep));
-  w->request_log_flushing.clear();
+  written(w, w->store->append_request_log(w->request_log_flushing.data(), w->request_log_flushing.size(),
+                                          w->request_log_keep));
 }
 
 }  // namespace voxfra_ngx

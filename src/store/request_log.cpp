@@ -173,10 +173,15 @@ bool decode_request_log_entry(std::string_view bytes, RequestLogEntry& out) {
 
 std::vector<RequestLogEntry> read_request_log(Txn& txn, const Store& store, std::string_view endpoint_id,
                                               std::size_t limit) {
+  return read_request_log(txn.get(), store, endpoint_id, limit);
+}
+
+std::vector<RequestLogEntry> read_request_log(MDB_txn* txn, const Store& store, std::string_view endpoint_id,
+                                              std::size_t limit) {
   std::vector<RequestLogEntry> out;
   if (!store.has_request_log() || limit == 0 || endpoint_id.empty()) return out;
   MDB_cursor* cursor = nullptr;
-  lmdb::check(mdb_cursor_open(txn.get(), store.reqlog_dbi(), &cursor), "cannot open a cursor");
+  lmdb::check(mdb_cursor_open(txn, store.reqlog_dbi(), &cursor), "cannot open a cursor");
   CursorGuard guard(cursor);
   MDB_val key, value;
   bool found = false;

@@ -13,6 +13,8 @@
 // buffers them per worker without allocating; the store writes them in
 // batches off the event loop, and readers get them newest first.
 #pragma once
+#include <lmdb.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -58,6 +60,10 @@ struct RequestLogEntry {
 // The newest `limit` entries of the endpoint with public id `endpoint_id`,
 // newest first; empty when it has none (or the store predates the history).
 // Entries this build cannot read are passed over.
+// Any read transaction of the store's environment will do (the CLI's Txn, a
+// handler's own); throws StoreError when LMDB fails.
+std::vector<RequestLogEntry> read_request_log(MDB_txn* txn, const Store& store, std::string_view endpoint_id,
+                                              std::size_t limit);
 std::vector<RequestLogEntry> read_request_log(Txn& txn, const Store& store, std::string_view endpoint_id,
                                               std::size_t limit);
 
