@@ -2,12 +2,13 @@
 // side saw it): every request that resolved to an endpoint, in the `reqlog`
 // database, bounded to the newest N per endpoint.
 //
-//   key    endpoint id, '\0', u64 big-endian time (µs), u32 big-endian
-//          tie-breaker: newest last, whichever worker wrote first
-//   key    endpoint id, '\0' (shorter, so before its entries): u64 entry count
-//   value  u8 version(1), i64 at (µs), u32 latency (µs), u16 HTTP status,
-//          u8 outcome, u8 reason, u8 provider (0: none), u8 request id length,
-//          request id, u8 call id length, call id (little-endian)
+//   an entry  key: endpoint id, '\0', u64 big-endian time (µs), u32 big-endian
+//             tie-breaker, so that entries sort by time whichever worker wrote first;
+//             value: u8 version(1), i64 at (µs), u32 latency (µs), u16 HTTP status,
+//             u8 outcome, u8 reason, u8 provider (0: none), u8 request id length,
+//             request id, u8 call id length, call id (integers little-endian)
+//   a count   key: endpoint id, '\0' (sorting before its entries);
+//             value: u64 entries kept
 //
 // Entries are fixed-size values (ids cut to their arrays), so that the glue
 // buffers them per worker without allocating; the store writes them in

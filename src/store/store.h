@@ -5,7 +5,7 @@
 //   callidx    idempotency key -> u64 sequence, i64 stored-at ms
 //   stats      endpoint slug -> counters (EndpointStats)
 //   meta       "schema" -> u32 schema version
-//   reqlog     endpoint id, sequence -> request history entry (store/request_log.h);
+//   reqlog     endpoint id, time -> request history entry (store/request_log.h);
 //              made by the first writer that opens an older environment
 // The module opens one Store per worker after fork; the CLI opens one per
 // command. Nothing here knows of NGINX.
