@@ -75,7 +75,8 @@ bool init_request_log(ngx_cycle_t* cycle, Worker* w, const MainConf* mcf) {
 
 void record_request(const RequestObservation& o) {
   Worker* w = g_worker;
-  if (w == nullptr || w->request_log == nullptr) return;
+  // Without a store (it could not be opened) there is nowhere to write to.
+  if (w == nullptr || w->request_log == nullptr || w->store == nullptr) return;
   voxfra::RequestLogEntry& e = w->request_log->push();
   e.at_micros = o.at_micros;
   e.latency_micros = o.duration_micros > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(o.duration_micros);
