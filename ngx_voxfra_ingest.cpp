@@ -61,6 +61,7 @@ struct RequestCtx {
   off_t max_body;
   off_t body_seen;
   voxfra::UnixMillis received_at;
+  uint64_t started_micros;  // monotonic, for the duration metric and history
   std::string_view slug;
   std::string_view provider;
   std::string_view endpoint_id;
@@ -77,12 +78,33 @@ struct RequestCtx {
 
 namespace {
 
+// Every answered request: the metrics, and the endpoint's history.
+void observe(RequestCtx* ctx) {
+  ngx_http_request_t* r = ctx->r;
+  RequestObservation o;
+  o.provider = ctx->provider;
+  o.endpoint_id = ctx->endpoint_id;
+  o.request_id = request_id(r);
+  o.call_id = ctx->call_id;
+  o.outcome = ctx->outcome;
+  o.reason = ctx->reason;
+  o.http_status = !ctx->own_response && r->headers_out.status >= NGX_HTTP_BAD_REQUEST
+                      ? r->headers_out.status
+                      : static_cast<ngx_uint_t>(ctx->outcome == Outcome::rejected ? voxfra::reason_http_status(ctx->reason)
+                                                                                  : NGX_HTTP_OK);
+  o.duration_micros = monotonic_micros() - ctx->started_micros;
+  o.at_micros = wall_micros() - static_cast<int64_t>(o.duration_micros);
+  observe_request(o);
+}
+
 // Counts a request that resolved to an endpoint: in the zone, where every
 // worker's counts meet and survive a worker's death; in this worker's own
 // memory only when the zone has no room for another endpoint.
 void count(RequestCtx* ctx) {
-  if (ctx->counted || ctx->slug.empty() || g_worker == nullptr) return;
+  if (ctx->counted || g_worker == nullptr) return;
   ctx->counted = true;
+  observe(ctx);
+  if (ctx->slug.empty()) return;
   voxfra::UnixMillis now = voxfra::now_millis();
   bool counted = false;
   if (ctx->zone != nullptr) {
@@ -282,6 +304,7 @@ void write_batch_done(ngx_event_t* ev) {
   if (retry_in_grown_map(w)) return;
   std::vector<RequestCtx*> done;
   done.swap(w->batch);
+  observe_batch(w->batch_calls.data(), w->batch_calls.size());
   w->batch_calls.clear();
   for (RequestCtx* ctx : done) {
     ngx_connection_t* c = ctx->r->connection;
@@ -441,15 +464,17 @@ void log_not_found(ngx_http_request_t* r, std::string_view provider) {
 ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
   auto* lcf = static_cast<LocConf*>(ngx_http_get_module_loc_conf(r, ngx_http_voxfra_module));
 
-  if (r->method != NGX_HTTP_POST) return reject_early(r, ctx, Reason::method_not_allowed);
-  if (!json_content_type(r)) return reject_early(r, ctx, Reason::unsupported_media_type);
-  if (g_worker == nullptr || g_worker->reader == nullptr) {
-    return reject_early(r, ctx, Reason::storage_failed);
-  }
-
+  // Routed first, so that every answer is counted under its provider.
   std::string_view provider, slug;
   if (!route(r, lcf, &provider, &slug)) return NGX_HTTP_INTERNAL_SERVER_ERROR;
   ctx->provider = provider;
+
+  if (r->method != NGX_HTTP_POST) return reject_early(r, ctx, Reason::method_not_allowed);
+  if (!json_content_type(r)) return reject_early(r, ctx, Reason::unsupported_media_type);
+  if (g_worker == nullptr || g_worker->reader == nullptr) {
+    observe_storage_failure(voxfra::metrics::StorageFailure::unavailable);
+    return reject_early(r, ctx, Reason::storage_failed);
+  }
 
   // Unknown slug, inactive or revoked endpoint, wrong provider: one answer
   // for all, so that probing learns nothing.
@@ -514,6 +539,7 @@ ngx_int_t ingest_handler(ngx_http_request_t* r) {
     ctx->r = r;
     ctx->mem = new (ngx_palloc(r->pool, sizeof(PoolResource))) PoolResource(r->pool);
     ctx->received_at = voxfra::now_millis();
+    ctx->started_micros = monotonic_micros();
     ngx_http_set_ctx(r, ctx, ngx_http_voxfra_module);
     return ingest(r, ctx);
   } catch (const std::exception& e) {

@@ -75,7 +75,10 @@ char* conf_fail(ngx_conf_t* cf, const char* fmt, ...) {
 
 bool adopt_map_size(Worker* w) {
   if (!w->store) w->remap_wanted = false;  // nothing to remap: let nothing wait for it
-  if (!w->remap_wanted || w->write.in_flight || w->stats_task.in_flight || w->sync_task.in_flight) return false;
+  if (!w->remap_wanted || w->write.in_flight || w->stats_task.in_flight || w->sync_task.in_flight ||
+      w->request_log_task.in_flight) {
+    return false;
+  }
   w->remap_wanted = false;
   const uint64_t before = w->store->map_usage().second;
   bool grew = false;
@@ -116,12 +119,30 @@ MainConf* cycle_main_conf(ngx_cycle_t* cycle) {
   return static_cast<MainConf*>(hcf->main_conf[ngx_http_voxfra_module.ctx_index]);
 }
 
+void post_task(Worker* w, WriteTask& t) {
+  if (t.in_flight) return;
+  if (ngx_thread_task_post(w->pool, t.task) == NGX_OK) t.in_flight = true;
+}
+
+ngx_thread_task_t* make_task(ngx_cycle_t* cycle, Worker* w, void (*thread)(void*, ngx_log_t*),
+                             void (*done)(ngx_event_t*)) {
+  ngx_thread_task_t* task = ngx_thread_task_alloc(cycle->pool, 0);
+  if (task == nullptr) return nullptr;
+  task->ctx = w;
+  task->handler = thread;
+  task->event.handler = done;
+  task->event.data = w;
+  task->event.log = cycle->log;
+  return task;
+}
+
 namespace {
 
 constexpr off_t kDefaultMaxBody = 1024 * 1024;
 constexpr ngx_msec_t kDefaultIdempotencyWindow = 24 * 60 * 60 * 1000;
 constexpr ngx_uint_t kDefaultRateLimit = 1000;  // requests a minute
 constexpr size_t kMinZoneSize = 32 * 1024;
+constexpr ngx_uint_t kDefaultRequestLog = 100;  // requests kept per endpoint
 
 // ---------------------------------------------------------------------------
 // Directives
@@ -339,6 +360,10 @@ ngx_command_t kCommands[] = {
     {ngx_string("voxfra_max_body"),
      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      guarded<set_max_body>, NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
+    {ngx_string("voxfra_metrics"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS, guarded<set_metrics>,
+     NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
+    {ngx_string("voxfra_request_log"), NGX_HTTP_MAIN_CONF | NGX_CONF_TAKE1, guarded<set_request_log>,
+     NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
     ngx_null_command};
 
 // ---------------------------------------------------------------------------
@@ -348,8 +373,15 @@ void* create_main_conf(ngx_conf_t* cf) {
   auto* mcf = static_cast<MainConf*>(ngx_pcalloc(cf->pool, sizeof(MainConf)));
   if (mcf == nullptr) return nullptr;
   mcf->durability = Durability::fsync;
+  mcf->request_log = NGX_CONF_UNSET_UINT;
   if (ngx_array_init(&mcf->zones, cf->pool, 2, sizeof(ngx_shm_zone_t*)) != NGX_OK) return nullptr;
   return mcf;
+}
+
+char* init_main_conf(ngx_conf_t*, void* conf) {
+  auto* mcf = static_cast<MainConf*>(conf);
+  ngx_conf_init_uint_value(mcf->request_log, kDefaultRequestLog);
+  return NGX_CONF_OK;
 }
 
 void* create_loc_conf(ngx_conf_t* cf) {
@@ -408,6 +440,7 @@ ngx_int_t postconfiguration(ngx_conf_t* cf) {
     }
   }
 
+  if (mcf->store_path.len != 0 && add_metrics_zone(cf, mcf) != NGX_OK) return NGX_ERROR;
   install_ingest_filters();
   return NGX_OK;
 }
@@ -474,11 +507,6 @@ void sync_done(ngx_event_t* ev) {
   post_write_batch();  // batches may wait for this task to remap
 }
 
-void post_task(Worker* w, WriteTask& t) {
-  if (t.in_flight) return;
-  if (ngx_thread_task_post(w->pool, t.task) == NGX_OK) t.in_flight = true;
-}
-
 // The counts since the last flush, from this worker and from the zones
 // (where another worker may drain them first: each count goes once).
 void collect_counts(Worker* w) {
@@ -504,24 +532,13 @@ void flush_timer(ngx_event_t* ev) {
         collect_counts(w);
         if (!w->stats_flushing.empty()) post_task(w, w->stats_task);
       }
+      flush_request_log(w);
       if (w->sync_needed) post_task(w, w->sync_task);
     }
   } catch (const std::exception& e) {
     ngx_log_error(NGX_LOG_ALERT, w->log, 0, "voxfra: %s", e.what());
   }
   if (!ngx_exiting && !ngx_terminate) ngx_add_timer(ev, kFlushInterval);
-}
-
-ngx_thread_task_t* make_task(ngx_cycle_t* cycle, Worker* w, void (*thread)(void*, ngx_log_t*),
-                             void (*done)(ngx_event_t*)) {
-  ngx_thread_task_t* task = ngx_thread_task_alloc(cycle->pool, 0);
-  if (task == nullptr) return nullptr;
-  task->ctx = w;
-  task->handler = thread;
-  task->event.handler = done;
-  task->event.data = w;
-  task->event.log = cycle->log;
-  return task;
 }
 
 ngx_int_t init_process(ngx_cycle_t* cycle) {
@@ -542,6 +559,8 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
     w->stats_task.task = make_task(cycle, w.get(), stats_thread, stats_done);
     w->sync_task.task = make_task(cycle, w.get(), sync_thread, sync_done);
     if (!w->write.task || !w->stats_task.task || !w->sync_task.task) return NGX_ERROR;
+    w->counters = attach_counters(mcf);
+    if (!init_request_log(cycle, w.get(), mcf)) return NGX_ERROR;
     try {
       w->store = std::make_unique<voxfra::Store>(options);
       w->reader = std::make_unique<voxfra::StoreReader>(*w->store);
@@ -576,8 +595,9 @@ void exit_process(ngx_cycle_t* cycle) {
       int rc = w->store->add_stats(w->stats_flushing.data(), w->stats_flushing.size());
       if (rc != 0) ngx_log_error(NGX_LOG_ERR, cycle->log, 0, "voxfra: flushing counters failed: %s", mdb_strerror(rc));
     }
+    flush_request_log_at_exit(w);
     if (w->store && w->sync_needed) w->store->sync();
-    if (w->write.in_flight || w->stats_task.in_flight || w->sync_task.in_flight) {
+    if (w->write.in_flight || w->stats_task.in_flight || w->sync_task.in_flight || w->request_log_task.in_flight) {
       // A pool thread may still use the store; leave it to process exit.
       return;
     }
@@ -602,7 +622,7 @@ ngx_http_module_t kModuleCtx = {
     nullptr,                    // preconfiguration
     guarded_postconfiguration,  // postconfiguration
     create_main_conf,           // create main configuration
-    nullptr,                    // init main configuration
+    init_main_conf,             // init main configuration
     nullptr,                    // create server configuration
     nullptr,                    // merge server configuration
     create_loc_conf,            // create location configuration

@@ -22,8 +22,10 @@ extern "C" {
 #include <vector>
 
 #include "ingest/ingest.h"
+#include "ingest/request_log_buffer.h"
 #include "ingest/stats_accumulator.h"
 #include "limits/zone_state.h"
+#include "metrics/counters.h"
 #include "store/store.h"
 #include "util/log_throttle.h"
 
@@ -57,6 +59,8 @@ struct MainConf {
   ngx_int_t request_id_index;
   ngx_str_t store_conf_file;  // where voxfra_store was set, for messages
   ngx_uint_t store_conf_line;
+  ngx_shm_zone_t* metrics_zone;  // the counters of voxfra_metrics (ngx_voxfra_metrics.cpp)
+  ngx_uint_t request_log;        // voxfra_request_log: entries kept per endpoint, 0 = off
 };
 
 struct LocConf {
@@ -122,6 +126,18 @@ struct Worker {
   WriteTask sync_task{};
   bool sync_needed = false;
 
+  // Shared by every worker (ngx_voxfra_metrics.cpp); nullptr without a store.
+  voxfra::metrics::Counters* counters = nullptr;
+
+  // Request history on its way to LMDB (ngx_voxfra_request_log.cpp);
+  // nullptr when voxfra_request_log is 0.
+  std::unique_ptr<voxfra::RequestLogBuffer> request_log;
+  std::vector<voxfra::RequestLogEntry> request_log_flushing;
+  std::size_t request_log_keep = 0;
+  int request_log_error = 0;
+  bool request_log_failing = false;  // logged once until a write succeeds
+  WriteTask request_log_task{};
+
   ngx_event_t flush_timer{};
 
   // The map is full (MDB_MAP_FULL), or another process wrote past this
@@ -138,6 +154,19 @@ struct Worker {
   voxfra::LogThrottle counter_failures_log{kBurstLogInterval};  // counter flushes
   voxfra::LogThrottle not_found_log{kBurstLogInterval};
 };
+
+// A clock for durations, unaffected by changes of the wall clock.
+inline uint64_t monotonic_micros() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+inline int64_t wall_micros() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
 
 // The worker's state; nullptr in the master and when voxfra_store is not set.
 extern Worker* g_worker;
@@ -173,6 +202,10 @@ class ZoneLock {
 // ---------------------------------------------------------------------------
 // Shared by the handlers (ngx_voxfra_module.cpp)
 
+ngx_thread_task_t* make_task(ngx_cycle_t* cycle, Worker* w, void (*thread)(void*, ngx_log_t*),
+                             void (*done)(ngx_event_t*));
+void post_task(Worker* w, WriteTask& t);
+
 MainConf* cycle_main_conf(ngx_cycle_t* cycle);
 std::string_view request_id(ngx_http_request_t* r);
 ngx_int_t add_header(ngx_http_request_t* r, ngx_str_t name, std::string_view value);
@@ -190,6 +223,43 @@ bool adopt_map_size(Worker* w);
 // "voxfra: <what> failed: <LMDB's words>", at most once per interval of
 // `throttle` (with the count left out), and what to do when the map is full.
 void log_storage_failure(voxfra::LogThrottle& throttle, ngx_log_t* log, std::string_view what, int code);
+
+// ---------------------------------------------------------------------------
+// Observing (ngx_voxfra_metrics.cpp, ngx_voxfra_request_log.cpp)
+
+// One answered ingest request, as the counters and the history see it.
+struct RequestObservation {
+  std::string_view provider;     // as the URL named it
+  std::string_view endpoint_id;  // empty: no endpoint (counted, never in a history)
+  std::string_view request_id;
+  std::string_view call_id;
+  voxfra::Outcome outcome = voxfra::Outcome::rejected;
+  voxfra::Reason reason = voxfra::Reason::none;
+  ngx_uint_t http_status = 0;
+  int64_t at_micros = 0;  // when it came in, wall clock
+  uint64_t duration_micros = 0;
+};
+
+// Counts it in the shared counters and, if it found an endpoint, adds it to
+// the worker's history buffer. A few atomic adds and a copy: the hot path.
+void observe_request(const RequestObservation& o);
+// One finished commit of the write queue (or a batch that failed before).
+void observe_batch(voxfra::PendingCall* const* calls, size_t count);
+void observe_storage_failure(voxfra::metrics::StorageFailure f);
+
+voxfra::metrics::Counters* attach_counters(const MainConf* mcf);
+
+// The metrics zone, added when voxfra_store is set (postconfiguration).
+ngx_int_t add_metrics_zone(ngx_conf_t* cf, MainConf* mcf);
+char* set_metrics(ngx_conf_t* cf, ngx_command_t* cmd, void* conf);
+char* set_request_log(ngx_conf_t* cf, ngx_command_t* cmd, void* conf);
+
+// Worker lifecycle of the history: created in init_process, handed to a
+// pool thread by the flush timer, written synchronously at exit.
+void record_request(const RequestObservation& o);
+bool init_request_log(ngx_cycle_t* cycle, Worker* w, const MainConf* mcf);
+void flush_request_log(Worker* w);
+void flush_request_log_at_exit(Worker* w);
 
 // ---------------------------------------------------------------------------
 // The ingest handler (ngx_voxfra_ingest.cpp)

@@ -42,6 +42,16 @@ my @bad = (
       qr/"voxfra_idempotency_window" directive invalid time "soon"/ ],
     [ 'voxfra_store in server', sub { $_[0] =~ s/(listen [^;]*;)/$1\n        voxfra_store x;/ },
       qr/"voxfra_store" directive is not allowed here/ ],
+    [ 'voxfra_request_log abc', sub { $_[0] =~ s/voxfra_request_log 100;/voxfra_request_log abc;/ },
+      qr/"voxfra_request_log" directive invalid value "abc"/ ],
+    [ 'voxfra_request_log too many', sub { $_[0] =~ s/voxfra_request_log 100;/voxfra_request_log 100001;/ },
+      qr/"voxfra_request_log" directive invalid value "100001"/ ],
+    [ 'voxfra_request_log twice', sub { $_[0] =~ s/(voxfra_request_log 100;)/$1\n    voxfra_request_log 5;/ },
+      qr/"voxfra_request_log" directive is duplicate/ ],
+    [ 'voxfra_metrics with an argument', sub { $_[0] =~ s/voxfra_metrics;/voxfra_metrics on;/ },
+      qr/invalid number of arguments in "voxfra_metrics" directive/ ],
+    [ 'a voxfra_zone called voxfra_metrics', sub { $_[0] =~ s/voxfra_zone voxfra:10m;/voxfra_zone voxfra_metrics:1m;/ },
+      qr/"voxfra_metrics" is already declared for a different use/ ],
 );
 for my $case (@bad) {
     my ($name, $edit, $want) = @$case;
@@ -55,6 +65,7 @@ for my $case (@bad) {
 for my $case (['1000r/m' => sub { $_[0] =~ s/1000 r\/m/1000r\/m/ }],
               ['r/s'     => sub { $_[0] =~ s/1000 r\/m/10 r\/s/ }],
               ['durability=os' => sub { $_[0] =~ s/(voxfra_store [^;]*)durability=fsync/$1durability=os/ }],
+              ['voxfra_request_log off' => sub { $_[0] =~ s/voxfra_request_log 100;/voxfra_request_log off;/ }],
               ['provider= and slug= with variables' =>
                    sub { $_[0] =~ s/voxfra_ingest;/voxfra_ingest zone=voxfra provider=\$arg_p slug=\$arg_s;/ }]) {
     my ($name, $edit) = @$case;

@@ -32,4 +32,7 @@ std::span<const Command> single_word_commands();
 // "endpoint create", "send-test": how messages name a command.
 std::string command_name(const Command& command);
 
+// voxfra endpoint log (endpoint_log_command.cpp)
+int endpoint_log(const Cli& cli, const Args& args, std::span<const std::string> operands);
+
 }  // namespace voxfra::cli

@@ -286,6 +286,7 @@ constexpr Command kEndpointCommands[] = {
      endpoint_rotate_secret},
     {"endpoint", "set", "SLUG [--allow CIDR]... [--allow-any] [--rate-limit N] [--default-rate-limit]",
      "allow allow-any rate-limit default-rate-limit", endpoint_set},
+    {"endpoint", "log", "SLUG [--limit N]", "limit", endpoint_log},
 };
 
 }  // namespace

@@ -90,6 +90,23 @@ bool ZoneState::remember(const IdempotencyHash& key, std::uint64_t sequence, Uni
   return table->remember(Key128{key.hi, key.lo}, sequence, now).evicted;
 }
 
+std::size_t ZoneState::used_bytes(std::size_t block_size) const {
+  auto share = [](std::size_t bytes, std::uint32_t used, std::uint32_t capacity) {
+    return capacity ? static_cast<std::size_t>(static_cast<double>(bytes) * used / capacity) : 0;
+  };
+  auto* rates = static_cast<const unsigned char*>(rates_);
+  auto* counters = static_cast<const unsigned char*>(counters_);
+  auto* keys = static_cast<const unsigned char*>(keys_);
+  const std::size_t header = align8(sizeof(ZoneLayout));  // the rates follow the layout
+  const std::size_t key_bytes = block_size - header - static_cast<std::size_t>(keys - rates);
+  auto rate_table = RateTable::attach(rates_);
+  auto counter_table = CounterTable::attach(counters_);
+  auto key_table = IdempotencyTable::attach(keys_);
+  return header + share(static_cast<std::size_t>(counters - rates), rate_table->size(), rate_table->capacity()) +
+         share(static_cast<std::size_t>(keys - counters), counter_table->size(), counter_table->capacity()) +
+         share(key_bytes, key_table->size(), key_table->capacity());
+}
+
 std::uint32_t ZoneState::rate_capacity() const { return RateTable::attach(rates_)->capacity(); }
 std::uint32_t ZoneState::key_capacity() const { return IdempotencyTable::attach(keys_)->capacity(); }
 

@@ -53,6 +53,10 @@ class ZoneState {
   // Moves every endpoint's counts since the last drain into `out` (appended).
   void drain_counts(std::vector<std::pair<std::string, EndpointStats>>& out);
 
+  // Bytes of the block (of `block_size`) that live entries take: each
+  // table's share of the block in proportion to its entries in use.
+  std::size_t used_bytes(std::size_t block_size) const;
+
   std::uint32_t rate_capacity() const;
   std::uint32_t key_capacity() const;
 

@@ -20,6 +20,9 @@ inline void put_u32le(char* out, std::uint32_t v) {
 inline void put_u64le(char* out, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (8 * i));
 }
+inline void put_u32be(char* out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>(v >> (8 * (3 - i)));
+}
 inline void put_u64be(char* out, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (8 * (7 - i)));
 }

@@ -13,7 +13,7 @@ namespace voxfra {
 namespace {
 
 constexpr std::uint64_t kNewEnvironmentMapSize = 4ull << 30;  // 4 GiB
-constexpr unsigned kMaxDatabases = 8;                          // five in use, room to grow
+constexpr unsigned kMaxDatabases = 16;                         // six in use, room to grow
 constexpr std::string_view kSchemaKey = "schema";
 constexpr std::size_t kCallIndexValueSize = 16;  // u64 sequence, i64 stored-at
 
@@ -171,6 +171,24 @@ void open_databases(MDB_env* env, const std::string& path, const NamedDatabase* 
   open_databases_in(env, path, databases, count, true);
 }
 
+// A database added after schema version 1 (an environment made before it
+// lacks it): created by a writer, absent (false) for a reader.
+bool open_later_database(MDB_env* env, const std::string& path, const char* name, bool may_create,
+                         MDB_dbi* dbi) {
+  for (bool write : {false, true}) {
+    if (write && !may_create) return false;
+    MDB_txn* txn = nullptr;
+    lmdb::check(mdb_txn_begin(env, nullptr, write ? 0 : MDB_RDONLY, &txn), "cannot begin a transaction");
+    lmdb::AbortGuard guard(txn);
+    int rc = mdb_dbi_open(txn, name, write ? MDB_CREATE : 0, dbi);
+    if (rc == MDB_NOTFOUND) continue;
+    if (rc != 0) lmdb::fail(std::string("cannot open database \"") + name + "\" in " + quoted(path), rc);
+    lmdb::check(guard.commit(), "cannot commit the opening transaction");
+    return true;
+  }
+  return false;
+}
+
 int append_in_one_txn(MDB_env* env, MDB_dbi calls_db, MDB_dbi callidx, PendingCall* const* calls,
                       std::size_t count, UnixMillis now, std::int64_t window_ms) {
   MDB_txn* txn = nullptr;
@@ -227,6 +245,7 @@ Store::Store(const StoreOptions& options) : path_(options.path) {
                                        {"meta", &meta_}};
     // Databases missing from an existing environment are made by any writer.
     open_databases(env_, path_, databases, std::size(databases), !options.read_only);
+    has_reqlog_ = open_later_database(env_, path_, "reqlog", !options.read_only, &reqlog_);
   } catch (...) {
     mdb_env_close(env_);
     env_ = nullptr;

@@ -5,6 +5,8 @@
 //   callidx    idempotency key -> u64 sequence, i64 stored-at ms
 //   stats      endpoint slug -> counters (EndpointStats)
 //   meta       "schema" -> u32 schema version
+//   reqlog     endpoint id, time -> request history entry (store/request_log.h);
+//              made by the first writer that opens an older environment
 // The module opens one Store per worker after fork; the CLI opens one per
 // command. Nothing here knows of NGINX.
 #pragma once
@@ -24,6 +26,8 @@
 #include "util/time.h"
 
 namespace voxfra {
+
+struct RequestLogEntry;
 
 inline constexpr std::uint32_t kSchemaVersion = 1;
 
@@ -115,6 +119,12 @@ class Store {
   // LMDB code, 0 on success. Never throws.
   int add_stats(const std::pair<std::string, EndpointStats>* deltas, std::size_t count);
 
+  // Adds request history entries (in the order they happened) in one write
+  // transaction and keeps only the newest `keep_per_endpoint` of each
+  // endpoint, so that the history never grows past that bound however many
+  // requests arrive. Returns the LMDB code, 0 on success. Never throws.
+  int append_request_log(const RequestLogEntry* entries, std::size_t count, std::size_t keep_per_endpoint);
+
   // Flushes the OS buffers to disk (durability=os). Returns the LMDB code.
   int sync();
 
@@ -144,11 +154,16 @@ class Store {
   MDB_dbi callidx_dbi() const { return callidx_; }
   MDB_dbi stats_dbi() const { return stats_; }
   MDB_dbi meta_dbi() const { return meta_; }
+  // Absent only when a read-only store opens an environment no writer of
+  // this version has opened yet.
+  bool has_request_log() const { return has_reqlog_; }
+  MDB_dbi reqlog_dbi() const { return reqlog_; }
 
  private:
   MDB_env* env_ = nullptr;
   std::string path_;
-  MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0;
+  MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0, reqlog_ = 0;
+  bool has_reqlog_ = false;
 };
 
 // One read transaction per worker, reset after each request and renewed at

@@ -321,6 +321,22 @@ sub parse_response {
 
 sub json { $JSON }
 
+# $t->metrics: GET /metrics, parsed. Returns { res, samples => { 'name{labels}' => value },
+# types => { family => type }, helps => { family => 1 } }.
+sub metrics {
+    my ($self, $path) = @_;
+    my $res = $self->request('GET', $path // '/metrics');
+    my (%samples, %types, %helps);
+    for my $line (split /\n/, $res->{body}) {
+        if ($line =~ /^# TYPE (\S+) (\S+)$/) { $types{$1} = $2; next }
+        if ($line =~ /^# HELP (\S+) /) { $helps{$1} = 1; next }
+        next if $line =~ /^#/ || $line eq '';
+        my ($name, $value) = $line =~ /^(\S+(?:\{.*\})?) (\S+)$/ or next;
+        $samples{$name} = $value;
+    }
+    return { res => $res, samples => \%samples, types => \%types, helps => \%helps };
+}
+
 sub slurp {
     my ($path) = @_;
     open my $fh, '<:raw', $path or croak "$path: $!";

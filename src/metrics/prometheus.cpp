@@ -1,0 +1,184 @@
+#include "metrics/prometheus.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <initializer_list>
+#include <string>
+#include <utility>
+
+namespace voxfra::metrics {
+
+namespace {
+
+constexpr std::string_view kOutcomes[kOutcomeCount] = {"accepted", "duplicate", "ignored", "rejected"};
+
+// The `le` of each finite bucket, as Prometheus writes bounds.
+constexpr std::string_view kDurationLe[kDurationBuckets] = {"0.0005", "0.001", "0.0025", "0.005", "0.01",
+                                                           "0.025",  "0.05",  "0.1",    "0.25",  "0.5",
+                                                           "1",      "2.5",   "10"};
+
+class Text {
+ public:
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += help;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+
+  // name{k1="v1",k2="v2"} value; labels as alternating names and values.
+  void sample(std::string_view name, std::initializer_list<std::string_view> labels, std::uint64_t value) {
+    begin(name, labels);
+    char digits[24];
+    std::snprintf(digits, sizeof digits, "%" PRIu64, value);
+    out_ += digits;
+    out_ += '\n';
+  }
+
+  void seconds(std::string_view name, std::uint64_t micros) {
+    begin(name, {});
+    char text[32];
+    std::snprintf(text, sizeof text, "%" PRIu64 ".%06" PRIu64, micros / 1000000, micros % 1000000);
+    out_ += text;
+    out_ += '\n';
+  }
+
+  std::string take() { return std::move(out_); }
+
+ private:
+  void begin(std::string_view name, std::initializer_list<std::string_view> labels) {
+    out_ += name;
+    if (labels.size() != 0) {
+      out_ += '{';
+      bool value = false, first = true;
+      for (std::string_view part : labels) {
+        if (!value) {
+          if (!first) out_ += ',';
+          out_ += part;
+          out_ += "=\"";
+        } else {
+          escape(part);
+          out_ += '"';
+        }
+        value = !value;
+        first = false;
+      }
+      out_ += '}';
+    }
+    out_ += ' ';
+  }
+
+  // Label values escape backslash, double quote and line feed.
+  void escape(std::string_view v) {
+    for (char c : v) {
+      if (c == '\\' || c == '"') {
+        out_ += '\\';
+        out_ += c;
+      } else if (c == '\n') {
+        out_ += "\\n";
+      } else {
+        out_ += c;
+      }
+    }
+  }
+
+  std::string out_;
+};
+
+std::string_view provider_label(std::size_t slot) {
+  return slot == 0 ? std::string_view("unknown") : provider_name(static_cast<Provider>(slot));
+}
+
+// _bucket lines (cumulative), then _sum and _count.
+template <std::size_t Buckets, class Le, class Sum>
+void histogram(Text& t, std::string_view name, const std::uint64_t (&counts)[Buckets + 1], Le le, Sum write_sum) {
+  const std::string bucket = std::string(name) + "_bucket";
+  std::uint64_t running = 0;
+  for (std::size_t i = 0; i < Buckets; ++i) {
+    running += counts[i];
+    t.sample(bucket, {"le", le(i)}, running);
+  }
+  running += counts[Buckets];
+  t.sample(bucket, {"le", "+Inf"}, running);
+  write_sum(std::string(name) + "_sum");
+  t.sample(std::string(name) + "_count", {}, running);
+}
+
+}  // namespace
+
+std::string write_prometheus(const Page& page) {
+  const Snapshot& c = page.counters;
+  Text t;
+
+  t.family("voxfra_requests_total", "counter",
+           "Ingest requests answered, by provider (as the URL names it; unknown for any other) and outcome.");
+  for (std::size_t p = 0; p < kProviderSlots; ++p) {
+    for (std::size_t o = 0; o < kOutcomeCount; ++o) {
+      t.sample("voxfra_requests_total", {"provider", provider_label(p), "outcome", kOutcomes[o]}, c.requests[p][o]);
+    }
+  }
+
+  t.family("voxfra_rejections_total", "counter", "Rejected ingest requests, by reason.");
+  for (std::size_t r = 1; r < kReasonCount; ++r) {
+    t.sample("voxfra_rejections_total", {"reason", reason_name(static_cast<Reason>(r))}, c.rejections[r]);
+  }
+
+  // By name too: the same counts as the labelled series above.
+  std::uint64_t duplicates = 0;
+  for (const auto& by_outcome : c.requests) duplicates += by_outcome[static_cast<std::size_t>(Outcome::duplicate)];
+  t.family("voxfra_duplicates_total", "counter",
+           "Deliveries of calls already stored (voxfra_requests_total{outcome=\"duplicate\"} summed).");
+  t.sample("voxfra_duplicates_total", {}, duplicates);
+  t.family("voxfra_rate_limited_total", "counter",
+           "Requests over their endpoint's rate (voxfra_rejections_total{reason=\"rate_limited\"}).");
+  t.sample("voxfra_rate_limited_total", {}, c.rejections[static_cast<std::size_t>(Reason::rate_limited)]);
+  t.family("voxfra_signature_failures_total", "counter",
+           "Signatures missing, wrong or too old (voxfra_rejections_total{reason=\"bad_signature\"}).");
+  t.sample("voxfra_signature_failures_total", {}, c.rejections[static_cast<std::size_t>(Reason::bad_signature)]);
+
+  t.family("voxfra_ingest_duration_seconds", "histogram",
+           "Time from the handler taking an ingest request to its answer.");
+  histogram<kDurationBuckets>(
+      t, "voxfra_ingest_duration_seconds", c.duration_counts, [](std::size_t i) { return kDurationLe[i]; },
+      [&](const std::string& name) { t.seconds(name, c.duration_sum_micros); });
+
+  t.family("voxfra_records_stored_total", "counter", "Call records committed to LMDB.");
+  t.sample("voxfra_records_stored_total", {}, c.records_stored);
+
+  t.family("voxfra_storage_failures_total", "counter", "Calls that could not be stored, by cause.");
+  for (std::size_t f = 0; f < kStorageFailureCount; ++f) {
+    t.sample("voxfra_storage_failures_total", {"error", storage_failure_name(static_cast<StorageFailure>(f))},
+             c.storage_failures[f]);
+  }
+
+  t.family("voxfra_commit_batch_size", "histogram", "Calls per LMDB commit (group commit).");
+  std::string le_text[kBatchBuckets];
+  for (std::size_t i = 0; i < kBatchBuckets; ++i) le_text[i] = std::to_string(kBatchBounds[i]);
+  histogram<kBatchBuckets>(
+      t, "voxfra_commit_batch_size", c.batch_counts, [&](std::size_t i) { return std::string_view(le_text[i]); },
+      [&](const std::string& name) { t.sample(name, {}, c.batch_sum); });
+
+  t.family("voxfra_request_log_dropped_total", "counter",
+           "Request history entries dropped before reaching LMDB (a worker's buffer was full).");
+  t.sample("voxfra_request_log_dropped_total", {}, c.request_log_dropped);
+
+  if (page.map) {
+    t.family("voxfra_store_map_used_bytes", "gauge", "Bytes of the LMDB map in use (up to the last used page).");
+    t.sample("voxfra_store_map_used_bytes", {}, page.map->used_bytes);
+    t.family("voxfra_store_map_size_bytes", "gauge", "Size of the LMDB map (voxfra_store size=).");
+    t.sample("voxfra_store_map_size_bytes", {}, page.map->size_bytes);
+  }
+
+  t.family("voxfra_zone_used_bytes", "gauge", "Bytes of a voxfra_zone that live rates, counters and keys take.");
+  for (const ZoneUse& z : page.zones) t.sample("voxfra_zone_used_bytes", {"zone", z.zone}, z.used_bytes);
+  t.family("voxfra_zone_size_bytes", "gauge", "Size of a voxfra_zone.");
+  for (const ZoneUse& z : page.zones) t.sample("voxfra_zone_size_bytes", {"zone", z.zone}, z.size_bytes);
+  return t.take();
+}
+
+}  // namespace voxfra::metrics

@@ -1,0 +1,36 @@
+// The `voxfra_metrics` page: Prometheus text exposition format 0.0.4, with
+// HELP and TYPE lines, base units, and every labelled series present (zeros
+// too), so that a rate() sees a series from its first scrape.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "metrics/counters.h"
+
+namespace voxfra::metrics {
+
+inline constexpr std::string_view kContentType = "text/plain; version=0.0.4";
+
+struct ZoneUse {
+  std::string_view zone;  // the voxfra_zone's name
+  std::uint64_t used_bytes = 0;
+  std::uint64_t size_bytes = 0;
+};
+
+struct MapUse {
+  std::uint64_t used_bytes = 0;
+  std::uint64_t size_bytes = 0;
+};
+
+struct Page {
+  Snapshot counters;
+  std::optional<MapUse> map;  // absent when this worker has no store open
+  std::vector<ZoneUse> zones;
+};
+
+std::string write_prometheus(const Page& page);
+
+}  // namespace voxfra::metrics
