@@ -24,6 +24,7 @@ constexpr OptionSpec kOptions[] = {
     {"since", true, false},      {"until", true, false},      {"limit", true, false},
     {"call-id", true, false},    {"grace", true, false},      {"allow-any", false, false},
     {"default-rate-limit", false, false},
+    {"all", false, false},       {"name", true, false},
 };
 
 constexpr std::string_view kGlobalOptions = "db json help";  // every command takes these

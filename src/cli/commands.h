@@ -23,5 +23,8 @@ struct Command {
 
 std::span<const Command> endpoint_commands();
 std::span<const Command> calls_commands();
+std::span<const Command> token_commands();
+// The commands of a group word ("endpoint", "calls", "token").
+std::span<const Command> group_commands(std::string_view group);
 
 }  // namespace voxfra::cli

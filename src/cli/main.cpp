@@ -12,11 +12,7 @@ namespace voxfra::cli {
 
 namespace {
 
-constexpr std::string_view kGroups[] = {"endpoint", "calls"};
-
-std::span<const Command> group_commands(std::string_view group) {
-  return group == "endpoint" ? endpoint_commands() : calls_commands();
-}
+constexpr std::string_view kGroups[] = {"endpoint", "calls", "token"};
 
 std::string names_of(std::span<const Command> commands) {
   std::string names;
@@ -79,7 +75,7 @@ int run(int argc, const char* const* argv) {
     return kExitUsage;
   }
   const std::string& group = args.words[0];
-  if (!known_group(group)) throw UsageError("unknown command \"" + group + "\"; one of: endpoint, calls");
+  if (!known_group(group)) throw UsageError("unknown command \"" + group + "\"; one of: endpoint, calls, token");
   if (args.words.size() == 1) {
     if (args.has("help")) {
       print_group_usage(std::cout, group);

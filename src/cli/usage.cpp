@@ -22,18 +22,26 @@ void print_common(std::ostream& out) {
 
 }  // namespace
 
+std::span<const Command> group_commands(std::string_view group) {
+  if (group == "endpoint") return endpoint_commands();
+  if (group == "token") return token_commands();
+  return calls_commands();
+}
+
 void print_usage(std::ostream& out) {
   out << "usage: voxfra [--db PATH] [--json] COMMAND ...\n\nEndpoints (one secret webhook URL per org, client "
          "and provider):\n";
   print_lines(out, endpoint_commands());
   out << "\nCalls (the unified records, newest first):\n";
   print_lines(out, calls_commands());
+  out << "\nManagement API tokens (bearer tokens, scoped to one org or all):\n";
+  print_lines(out, token_commands());
   print_common(out);
 }
 
 void print_group_usage(std::ostream& out, std::string_view group) {
   out << "usage:\n";
-  print_lines(out, group == "endpoint" ? endpoint_commands() : calls_commands());
+  print_lines(out, group_commands(group));
   print_common(out);
 }
 

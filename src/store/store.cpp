@@ -13,7 +13,7 @@ namespace voxfra {
 namespace {
 
 constexpr std::uint64_t kNewEnvironmentMapSize = 4ull << 30;  // 4 GiB
-constexpr unsigned kMaxDatabases = 8;                          // five in use, room to grow
+constexpr unsigned kMaxDatabases = 16;                         // six in use, room to grow
 constexpr std::string_view kSchemaKey = "schema";
 constexpr std::size_t kCallIndexValueSize = 16;  // u64 sequence, i64 stored-at
 
@@ -111,6 +111,9 @@ bool key_fits(MDB_env* env, std::string_view key) {
 struct NamedDatabase {
   const char* name;
   MDB_dbi* dbi;
+  // Added after the first release: an older environment opened read-only
+  // lacks it, and reads treat it as empty (its handle stays 0).
+  bool optional = false;
 };
 
 void check_schema(const std::string& path, std::string_view stored) {
@@ -125,17 +128,25 @@ void check_schema(const std::string& path, std::string_view stored) {
   }
 }
 
+enum class Opened { complete, without_optional, incomplete };
+
 // Opens (with `write`: creates) the named databases and checks or writes the
-// schema version. false when, reading, something is missing.
-bool open_databases_in(MDB_env* env, const std::string& path, const NamedDatabase* databases,
-                       std::size_t count, bool write) {
+// schema version. Reading, says what was missing.
+Opened open_databases_in(MDB_env* env, const std::string& path, const NamedDatabase* databases,
+                         std::size_t count, bool write) {
   MDB_txn* txn = nullptr;
   lmdb::check(mdb_txn_begin(env, nullptr, write ? 0 : MDB_RDONLY, &txn), "cannot begin a transaction");
   lmdb::AbortGuard guard(txn);
   MDB_dbi meta = 0;
+  Opened opened = Opened::complete;
   for (std::size_t i = 0; i < count; ++i) {
     int rc = mdb_dbi_open(txn, databases[i].name, write ? MDB_CREATE : 0, databases[i].dbi);
-    if (rc == MDB_NOTFOUND && !write) return false;
+    if (rc == MDB_NOTFOUND && !write && databases[i].optional) {
+      *databases[i].dbi = 0;
+      opened = Opened::without_optional;
+      continue;
+    }
+    if (rc == MDB_NOTFOUND && !write) return Opened::incomplete;
     if (rc != 0) {
       lmdb::fail(std::string("cannot open database \"") + databases[i].name + "\" in " + quoted(path), rc);
     }
@@ -145,7 +156,7 @@ bool open_databases_in(MDB_env* env, const std::string& path, const NamedDatabas
   MDB_val key = lmdb::val(kSchemaKey), value;
   int rc = mdb_get(txn, meta, &key, &value);
   if (rc == MDB_NOTFOUND) {
-    if (!write) return false;
+    if (!write) return Opened::incomplete;
     char version[4];
     bytes::put_u32le(version, kSchemaVersion);
     value = MDB_val{sizeof version, version};
@@ -157,15 +168,17 @@ bool open_databases_in(MDB_env* env, const std::string& path, const NamedDatabas
   }
   // Committing (a read transaction too) keeps the database handles open.
   lmdb::check(guard.commit(), "cannot commit the opening transaction");
-  return true;
+  return opened;
 }
 
 void open_databases(MDB_env* env, const std::string& path, const NamedDatabase* databases,
                     std::size_t count, bool may_create) {
   // An existing store is opened in a read transaction, so that opening
   // never waits for (or holds) the writer lock.
-  if (open_databases_in(env, path, databases, count, false)) return;
-  if (!may_create) {
+  Opened opened = open_databases_in(env, path, databases, count, false);
+  if (opened == Opened::complete) return;
+  if (opened == Opened::without_optional && !may_create) return;
+  if (opened == Opened::incomplete && !may_create) {
     throw StoreError("LMDB environment " + quoted(path) + " holds no voxfra store (its databases are missing)");
   }
   open_databases_in(env, path, databases, count, true);
@@ -224,7 +237,7 @@ Store::Store(const StoreOptions& options) : path_(options.path) {
     if (rc != 0) cannot_open(path_, rc);
     const NamedDatabase databases[] = {{"endpoints", &endpoints_}, {"calls", &calls_},
                                        {"callidx", &callidx_},     {"stats", &stats_},
-                                       {"meta", &meta_}};
+                                       {"meta", &meta_},           {"tokens", &tokens_, true}};
     // Databases missing from an existing environment are made by any writer.
     open_databases(env_, path_, databases, std::size(databases), !options.read_only);
   } catch (...) {
@@ -298,6 +311,12 @@ int Store::add_stats(const std::pair<std::string, EndpointStats>* deltas, std::s
 }
 
 int Store::sync() { return mdb_env_sync(env_, 1); }
+
+std::uint32_t Store::schema_version(MDB_txn* txn) const {
+  MDB_val key = lmdb::val(kSchemaKey), value;
+  if (mdb_get(txn, meta_, &key, &value) != 0 || value.mv_size != 4) return 0;
+  return bytes::get_u32le(static_cast<const char*>(value.mv_data));
+}
 
 std::pair<std::uint64_t, std::uint64_t> Store::map_usage() const {
   MDB_envinfo info;

@@ -5,6 +5,9 @@
 //   callidx    idempotency key -> u64 sequence, i64 stored-at ms
 //   stats      endpoint slug -> counters (EndpointStats)
 //   meta       "schema" -> u32 schema version
+//   tokens     Management API token id -> token record (store/api_token.h);
+//              made by any writer when missing, empty to an older
+//              environment opened read-only
 // The module opens one Store per worker after fork; the CLI opens one per
 // command. Nothing here knows of NGINX.
 #pragma once
@@ -63,6 +66,10 @@ struct EndpointStats {
 };
 std::string encode_stats(const EndpointStats& s);
 bool decode_stats(std::string_view bytes, EndpointStats& out);
+class Store;
+// The endpoint's counters as last flushed; all zero when it was never used
+// (or its counters cannot be read by this version).
+EndpointStats read_endpoint_stats(MDB_txn* txn, const Store& store, std::string_view slug);
 
 // A call waiting to be stored, and then the result of storing it. Inputs are
 // views the caller keeps alive until append_calls returns.
@@ -126,11 +133,16 @@ class Store {
   MDB_dbi callidx_dbi() const { return callidx_; }
   MDB_dbi stats_dbi() const { return stats_; }
   MDB_dbi meta_dbi() const { return meta_; }
+  // 0 when the environment was opened read-only and has none yet.
+  MDB_dbi tokens_dbi() const { return tokens_; }
+
+  // The schema version the environment records; 0 when unreadable.
+  std::uint32_t schema_version(MDB_txn* txn) const;
 
  private:
   MDB_env* env_ = nullptr;
   std::string path_;
-  MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0;
+  MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0, tokens_ = 0;
 };
 
 // One read transaction per worker, reset after each request and renewed at
@@ -143,6 +155,9 @@ class StoreReader {
   // Finds the endpoint for `slug`; the view stays valid until release().
   // false when there is none (or its record cannot be read).
   bool find_endpoint(std::string_view slug, EndpointView& out);
+  // The read transaction, renewed if it was reset; valid until release().
+  MDB_txn* txn();
+  Store& store() const { return store_; }
   void release();
 
  private:
