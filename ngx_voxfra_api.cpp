@@ -76,9 +76,15 @@ ngx_int_t answer(ngx_http_request_t* r) {
 
 ngx_int_t api_handler(ngx_http_request_t* r) {
   try {
-    return answer(r);
-  } catch (const std::exception& e) {
-    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0, "voxfra_api: %s", e.what());
+    try {
+      return answer(r);
+    } catch (const std::exception& e) {
+      // The read transaction could not be renewed, or memory ran out: a JSON
+      // 500 like every other answer, when there is still room to make one.
+      ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0, "voxfra_api: %s", e.what());
+      return send_api_response(r, voxfra::api_internal_error(request_id(r)));
+    }
+  } catch (...) {
     return NGX_HTTP_INTERNAL_SERVER_ERROR;
   }
 }

@@ -286,6 +286,57 @@ subtest 'endpoints: counters, HMAC, never a secret or a slug' => sub {
               'orgs and clients');
 };
 
+subtest 'nginx -t names voxfra_api and the bad token_file line' => sub {
+    my $check = sub {
+        my ($name, $edit, $file, $want) = @_;
+        my $c = VoxfraTest->new(start => 0, edit => $edit);
+        if (defined $file) {
+            open my $fh, '>', $c->dir . '/conf/bad-tokens' or die $!;
+            print $fh $file;
+            close $fh;
+        }
+        my ($code, $out) = $c->nginx_test;
+        isnt($code, 0, "$name: nginx -t fails");
+        like($out, $want, "$name: says so") or diag $out;
+    };
+    my $with = sub { my $arg = shift; sub { my $conf = shift; $conf =~ s/voxfra_api;/voxfra_api $arg;/; $conf } };
+    $check->('a missing file', $with->('token_file=no-such-file'), undef,
+             qr/"voxfra_api" directive cannot read token_file ".*no-such-file"/);
+    $check->('a bad line', $with->('token_file=bad-tokens'), "# ok\n" . ('a' x 64) . " acme\nnot-a-hash acme\n",
+             qr/"voxfra_api" directive token_file ".*bad-tokens": line 3: expected the token's SHA-256/);
+    $check->('a bad scope', $with->('token_file=bad-tokens'), ('a' x 64) . " acme/dental\n",
+             qr/line 1: expected an org name or \*/);
+    $check->('an unknown parameter', $with->('tokens=x'), undef, qr/"voxfra_api" directive invalid parameter "tokens=x"/);
+    $check->('no voxfra_store', sub {
+        my $conf = shift;
+        $conf =~ s/^\s*voxfra_store .*$//m;
+        $conf =~ s/voxfra_ingest;/return 404;/;
+        return $conf;
+    }, undef, qr/"voxfra_api" needs a "voxfra_store" in the http block/);
+    my $good = VoxfraTest->new(start => 0, edit => $with->('token_file=bad-tokens'));
+    open my $fh, '>', $good->dir . '/conf/bad-tokens' or die $!;
+    print $fh "\n# none yet\n";
+    close $fh;
+    my ($code, $out) = $good->nginx_test;
+    is($code, 0, 'an empty token file passes') or diag $out;
+};
+
+subtest 'voxfra token: usage' => sub {
+    my ($code, $out, $err) = $t->cli('token', 'create');
+    is($code, 2, 'create without --org or --all: exit 2');
+    like($err, qr/--org O or --all/, 'says what it needs');
+    ($code, $out, $err) = $t->cli('token', 'create', '--org', 'acme', '--all');
+    is($code, 2, 'both: exit 2');
+    ($code, $out, $err) = $t->cli('token', 'revoke', 'tok_0000000000000000');
+    is($code, 1, 'revoke an unknown id: exit 1');
+    like($err, qr/no token with id "tok_0000000000000000"/, 'says so');
+    ($code, $out) = $t->cli('token', 'create', '--org', 'acme');
+    like($out, qr/^token:\s+vxt_\w+$/m, 'create prints the token');
+    like($out, qr/never shown again/, 'once');
+    ($code, $out) = $t->cli('--help');
+    like($out, qr/voxfra token create --org O \| --all \[--name N\]/, '--help lists the token commands');
+};
+
 # ---------------------------------------------------------------------------
 # Every answer against the OpenAPI document's schemas.
 

@@ -129,6 +129,14 @@ ApiResponse error_response(ApiError error, std::string_view request_id, const st
 
 }  // namespace api
 
+ApiResponse api_internal_error(std::string_view request_id) {
+  try {
+    return api::error_response(api::ApiError::internal_error, request_id);
+  } catch (...) {
+    return ApiResponse{500, "{\"status\":\"rejected\",\"reason\":\"internal_error\"}", false, false};
+  }
+}
+
 ApiResponse handle_api_request(const Store* store, MDB_txn* txn, const ApiTokenFile* file,
                                const ApiRequest& request) {
   using namespace api;
@@ -138,10 +146,10 @@ ApiResponse handle_api_request(const Store* store, MDB_txn* txn, const ApiTokenF
     } catch (const ApiFailure& f) {
       return error_response(f.error, request.request_id, f.details);
     } catch (const std::exception&) {
-      return error_response(ApiError::internal_error, request.request_id);
+      return api_internal_error(request.request_id);
     }
   } catch (...) {
-    return ApiResponse{500, "{\"status\":\"rejected\",\"reason\":\"internal_error\"}", false, false};
+    return api_internal_error(request.request_id);
   }
 }
 

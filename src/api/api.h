@@ -39,5 +39,7 @@ void free_api_token_file(ApiTokenFile* file);
 // route but health answers 503 then). `file` may be null. Never throws.
 ApiResponse handle_api_request(const Store* store, MDB_txn* txn, const ApiTokenFile* file,
                                const ApiRequest& request);
+// The 500 answer, for when the glue itself fails around the call.
+ApiResponse api_internal_error(std::string_view request_id);
 
 }  // namespace voxfra
