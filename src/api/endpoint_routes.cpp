@@ -15,15 +15,6 @@ namespace {
 
 constexpr std::size_t kSlugPrefix = 6;
 
-void write_time(JsonWriter& w, std::string_view name, UnixMillis t) {
-  w.key(name);
-  if (t == 0) {
-    w.null();
-  } else {
-    w.string(format_rfc3339(t));
-  }
-}
-
 void write_count(JsonWriter& w, std::string_view name, std::uint64_t n) {
   w.key(name).integer(static_cast<std::int64_t>(n));
 }
@@ -53,9 +44,9 @@ void write_endpoint(JsonWriter& w, const Endpoint& e, const EndpointStats& s) {
     if (s.rejected_by[i] != 0) write_count(w, reason_name(static_cast<Reason>(i)), s.rejected_by[i]);
   }
   w.end_object();
-  write_time(w, "lastUsedAt", s.last_used_at);
-  write_time(w, "createdAt", e.created_at);
-  write_time(w, "updatedAt", e.updated_at);
+  write_time_or_null(w, "lastUsedAt", s.last_used_at);
+  write_time_or_null(w, "createdAt", e.created_at);
+  write_time_or_null(w, "updatedAt", e.updated_at);
   w.end_object();
 }
 

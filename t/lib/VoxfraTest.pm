@@ -53,6 +53,7 @@ sub new {
     my $self = bless { dir => $dir, port => free_port(), opts => \%opts }, $class;
     make_path("$dir/conf", "$dir/logs", "$dir/tmp", "$dir/data");
     symlink($BUILD, "$dir/modules") or croak "symlink: $!";
+    symlink("$ROOT/console", "$dir/console") or croak "symlink: $!";  # `location /console/` of the example
     $self->write_conf($opts{edit});
     $self->start unless defined $opts{start} && !$opts{start};
     return $self;
