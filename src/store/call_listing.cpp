@@ -111,8 +111,11 @@ CallPage page_calls(MDB_txn* txn, const Store& store, const CallFilter& filter, 
   bool more;
   if (from) {
     top = from->top;
+    // Nothing above `top` is listed: starting higher would only walk past
+    // records uncounted (a cursor is the client's to send, and to forge).
+    const std::uint64_t below = from->below > top ? (top == UINT64_MAX ? top : top + 1) : from->below;
     char key[8];
-    more = cursor.seek_below(sequence_key(from->below, key));
+    more = cursor.seek_below(sequence_key(below, key));
   } else {
     more = cursor.last();
     if (more && cursor.key().size() == 8) top = bytes::get_u64be(cursor.key().data());

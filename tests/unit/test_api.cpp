@@ -285,6 +285,16 @@ TEST_F(ApiTest, PagesHaveNoGapAndNoRepeatWhileCallsArrive) {
   EXPECT_EQ(fresh.front(), "call-0");
 }
 
+TEST_F(ApiTest, AForgedCursorStartsNoHigherThanItsTop) {
+  for (int i = 0; i < 5; ++i) store_call("acme", "c", "call-" + std::to_string(i));
+  Txn txn(*store_, false);
+  CallPage page = page_calls(txn.get(), *store_, CallFilter{}, 10, CallPosition{2, ~0ull}, 1);
+  ASSERT_EQ(page.calls.size(), 1u);
+  EXPECT_EQ(page.calls[0].newest().sequence, 2u);  // the budget of one record went to a listed one
+  ASSERT_TRUE(page.next);
+  EXPECT_EQ(page.next->below, 2u);
+}
+
 TEST_F(ApiTest, RevisionsAreMergedAndListedOnce) {
   std::uint64_t first = store_call("acme", "c", "r-1", "call_ended", ",\"durationSeconds\":42");
   store_call("acme", "c", "other");
