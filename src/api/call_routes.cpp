@@ -11,6 +11,9 @@ namespace {
 // Records looked at for one page at most: a page of a narrow filter over a
 // large store may come back short, with a cursor to go on from.
 constexpr std::size_t kScanBudget = 5000;
+// And bytes of calls in one answer: past them the page ends early (calls
+// with long transcripts), with a cursor at the last call it holds.
+constexpr std::size_t kAnswerBudget = 4 << 20;
 
 UnixMillis time_param(const RouteRequest& r, std::string_view name, UnixMillis absent) {
   auto text = r.query.value(name);
@@ -42,9 +45,19 @@ ApiResponse list_calls_route(const RouteRequest& r) {
     if (!from) throw ApiFailure{ApiError::invalid_parameter, {{"cursor", "is not a cursor of this listing"}}};
   }
   CallPage page = page_calls(r.txn, r.store, filter, limit, from, kScanBudget);
+  std::vector<std::string> items;
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < page.calls.size(); ++i) {
+    if (!items.empty() && bytes > kAnswerBudget) {
+      page.next = CallPosition{page.top, page.listed_at[i - 1]};
+      break;
+    }
+    items.push_back(page.calls[i].json());
+    bytes += items.back().size();
+  }
   return ok_response(r.request_id, [&](JsonWriter& w) {
     w.key("items").begin_array();
-    for (const CallRevisions& call : page.calls) w.raw(call.json());
+    for (const std::string& item : items) w.raw(item);
     w.end_array();
     if (page.next) w.field("nextCursor", encode_call_cursor(*page.next));
   });

@@ -120,6 +120,7 @@ CallPage page_calls(MDB_txn* txn, const Store& store, const CallFilter& filter, 
     more = cursor.last();
     if (more && cursor.key().size() == 8) top = bytes::get_u64be(cursor.key().data());
   }
+  page.top = top;
   std::size_t scanned = 0;
   for (; more; more = cursor.prev()) {
     if (cursor.key().size() != 8) continue;
@@ -133,7 +134,10 @@ CallPage page_calls(MDB_txn* txn, const Store& store, const CallFilter& filter, 
       // Listed at its newest matching revision: a later one was (or is) listed above.
       bool listed_above = false;
       for (const StoredCall& r : call.revisions) listed_above = listed_above || (r.sequence > sequence && filter.matches(r));
-      if (!listed_above) page.calls.push_back(std::move(call));
+      if (!listed_above) {
+        page.calls.push_back(std::move(call));
+        page.listed_at.push_back(sequence);
+      }
     }
     if (page.calls.size() == limit || scanned == scan_budget) {
       if (cursor.prev()) page.next = CallPosition{top, sequence};

@@ -61,6 +61,8 @@ struct CallPosition {
 
 struct CallPage {
   std::vector<CallRevisions> calls;
+  std::vector<std::uint64_t> listed_at;  // per call: the sequence of the revision it is listed at
+  std::uint64_t top = 0;
   std::optional<CallPosition> next;  // none: nothing more
 };
 

@@ -295,6 +295,17 @@ TEST_F(ApiTest, AForgedCursorStartsNoHigherThanItsTop) {
   EXPECT_EQ(page.next->below, 2u);
 }
 
+TEST_F(ApiTest, ALargePageEndsEarlyWithACursor) {
+  const std::string transcript = ",\"transcript\":\"" + std::string(1536 * 1024, 'x') + "\"";
+  for (int i = 0; i < 4; ++i) store_call("acme", "c", "long-" + std::to_string(i), "call.ended", transcript);
+  std::string t = make_token("acme");
+  ApiResponse first = get("v1/calls?limit=10", t);
+  EXPECT_EQ(item_call_ids(first.body), (std::vector<std::string>{"long-3", "long-2", "long-1"}));
+  ApiResponse second = get("v1/calls?limit=10&cursor=" + next_cursor(first.body), t);
+  EXPECT_EQ(item_call_ids(second.body), std::vector<std::string>{"long-0"});
+  EXPECT_EQ(next_cursor(second.body), "");
+}
+
 TEST_F(ApiTest, RevisionsAreMergedAndListedOnce) {
   std::uint64_t first = store_call("acme", "c", "r-1", "call_ended", ",\"durationSeconds\":42");
   store_call("acme", "c", "other");
