@@ -76,8 +76,10 @@ ApiResponse route(const RouteRequest& r, const Segments& s) {
     if (what == "orgs" && n == 2) return orgs_route(r);
     if (what == "endpoints" && n == 2) return list_endpoints_route(r);
     if (what == "endpoints" && n == 3) return endpoint_route(r, s[2]);
-    // The endpoint's request history (the `observe` work) is answered here
-    // once its core read function lands; until then the route is reserved.
+    // The endpoint's request history: reserved until the `observe` work's
+    // read_request_log(MDB_txn*, …) is here, then answered by a route that
+    // takes endpoint_in_scope(r, s[2]) (404 outside the token's scope),
+    // limit_param(r), and writes {"items":[…]} with write_request_log_entry.
     if (what == "endpoints" && n == 4 && s[3] == "requests") throw ApiFailure{ApiError::not_implemented, {}};
   }
   throw ApiFailure{ApiError::not_found, {}};

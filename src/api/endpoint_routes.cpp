@@ -130,16 +130,21 @@ ApiResponse list_endpoints_route(const RouteRequest& r) {
   });
 }
 
+std::optional<Endpoint> endpoint_in_scope(const RouteRequest& r, std::string_view id) {
+  for (Endpoint& e : endpoints_in_scope(r, std::nullopt)) {
+    if (e.id == id) return std::move(e);
+  }
+  return std::nullopt;
+}
+
 ApiResponse endpoint_route(const RouteRequest& r, std::string_view id) {
   allow_params(r, "");
-  for (const Endpoint& e : endpoints_in_scope(r, std::nullopt)) {
-    if (e.id != id) continue;
-    return ok_response(r.request_id, [&](JsonWriter& w) {
-      w.key("endpoint");
-      write_endpoint(w, e, read_endpoint_stats(r.txn, r.store, e.slug));
-    });
-  }
-  throw ApiFailure{ApiError::not_found, {}};
+  auto e = endpoint_in_scope(r, id);
+  if (!e) throw ApiFailure{ApiError::not_found, {}};
+  return ok_response(r.request_id, [&](JsonWriter& w) {
+    w.key("endpoint");
+    write_endpoint(w, *e, read_endpoint_stats(r.txn, r.store, e->slug));
+  });
 }
 
 }  // namespace voxfra::api

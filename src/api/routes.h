@@ -12,6 +12,7 @@
 #include "api/api_tokens.h"
 #include "api/query.h"
 #include "record/json_writer.h"
+#include "store/endpoint.h"
 
 namespace voxfra::api {
 
@@ -77,5 +78,10 @@ ApiResponse call_by_call_id_route(const RouteRequest& r, std::string_view provid
 ApiResponse orgs_route(const RouteRequest& r);
 ApiResponse list_endpoints_route(const RouteRequest& r);
 ApiResponse endpoint_route(const RouteRequest& r, std::string_view id);
+
+// The endpoint with public id `id` if the token covers its org (another
+// org's is as absent as an unknown one). For the routes below an endpoint,
+// e.g. its request history (v1/endpoints/{id}/requests, see api.cpp).
+std::optional<Endpoint> endpoint_in_scope(const RouteRequest& r, std::string_view id);
 
 }  // namespace voxfra::api
