@@ -351,6 +351,8 @@ ngx_command_t kCommands[] = {
      NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
     {ngx_string("voxfra_ingest"), NGX_HTTP_LOC_CONF | NGX_CONF_ANY, guarded<set_ingest>,
      NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
+    {ngx_string("voxfra_api"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS | NGX_CONF_TAKE1, guarded<set_api>,
+     NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
     {ngx_string("voxfra_rate_limit"),
      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE12,
      guarded<set_rate_limit>, NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
@@ -391,6 +393,7 @@ void* create_loc_conf(ngx_conf_t* cf) {
   lcf->max_body = NGX_CONF_UNSET;
   lcf->idempotency_window = NGX_CONF_UNSET_MSEC;
   lcf->rate_limit = NGX_CONF_UNSET_UINT;
+  lcf->api = NGX_CONF_UNSET;
   return lcf;
 }
 
@@ -400,9 +403,13 @@ char* merge_loc_conf(ngx_conf_t* cf, void* parent, void* child) {
   ngx_conf_merge_off_value(conf->max_body, prev->max_body, kDefaultMaxBody);
   ngx_conf_merge_msec_value(conf->idempotency_window, prev->idempotency_window, kDefaultIdempotencyWindow);
   ngx_conf_merge_uint_value(conf->rate_limit, prev->rate_limit, kDefaultRateLimit);
+  auto* mcf = static_cast<MainConf*>(ngx_http_conf_get_module_main_conf(cf, ngx_http_voxfra_module));
+  if (conf->api == 1 && mcf->store_path.len == 0) {
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"voxfra_api\" needs a \"voxfra_store\" in the http block");
+    return static_cast<char*>(NGX_CONF_ERROR);
+  }
   if (conf->ingest != 1) return NGX_CONF_OK;
 
-  auto* mcf = static_cast<MainConf*>(ngx_http_conf_get_module_main_conf(cf, ngx_http_voxfra_module));
   if (mcf->store_path.len == 0) {
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"voxfra_ingest\" needs a \"voxfra_store\" in the http block");
     return static_cast<char*>(NGX_CONF_ERROR);

@@ -21,6 +21,7 @@ extern "C" {
 #include <utility>
 #include <vector>
 
+#include "api/api.h"
 #include "ingest/ingest.h"
 #include "ingest/request_log_buffer.h"
 #include "ingest/stats_accumulator.h"
@@ -71,6 +72,8 @@ struct LocConf {
   off_t max_body;
   ngx_msec_t idempotency_window;
   ngx_uint_t rate_limit;  // requests a minute, the endpoints' default
+  ngx_flag_t api;                     // voxfra_api
+  voxfra::ApiTokenFile* api_tokens;   // its token_file=, freed with the conf pool
 };
 
 // A voxfra_zone: rate-limit state and idempotency keys (src/limits), in one
@@ -273,6 +276,11 @@ void write_batch_done(ngx_event_t* ev);
 void post_write_batch();
 ngx_int_t add_ingest_variables(ngx_conf_t* cf);
 void install_ingest_filters();
+
+// ---------------------------------------------------------------------------
+// The Management API handler (ngx_voxfra_api.cpp)
+
+char* set_api(ngx_conf_t* cf, ngx_command_t* cmd, void* conf);
 
 }  // namespace voxfra_ngx
 

@@ -42,21 +42,8 @@ SKIP: {
 }
 
 sub install_sdks {
-    for my $tool (qw(node npm)) {
-        my ($code) = VoxfraTest::run_cmd('sh', '-c', "command -v $tool");
-        return (0, "skipped: $tool is not installed") if $code;
-    }
-    # Quiet, bounded retries: an unreachable registry fails within a minute or two.
-    my $log = "$sdk/npm-install.log";
-    my $rc = system("npm install --prefix '$sdk' --no-audit --no-fund --loglevel=error "
-                    . "--fetch-retries=1 --fetch-timeout=30000 > '$log' 2>&1");
-    if ($rc != 0) {
-        my @lines = grep { /\S/ } split /\n/, (eval { VoxfraTest::slurp($log) } // '');
-        unlink $log;
-        diag join "\n", 'npm install failed:', @lines[0 .. ($#lines < 5 ? $#lines : 5)];
-        return (0, 'skipped: npm registry unreachable');
-    }
-    unlink $log;
+    my ($installed, $why) = VoxfraTest::npm_install($sdk);
+    return (0, $why) unless $installed;
     my ($code, $out, $err) = VoxfraTest::run_cmd('node', "$sdk/versions.js");
     return (0, "skipped: the installed SDKs do not load: $err") if $code;
     chomp $out;

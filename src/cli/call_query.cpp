@@ -1,6 +1,6 @@
 #include "cli/call_query.h"
 
-#include "cli/cursor.h"
+#include "store/cursor.h"
 #include "cli/validate.h"
 #include "store/bytes.h"
 
@@ -31,12 +31,7 @@ CallFilter read_filter(const Args& args) {
 }
 
 void walk_calls(Txn& txn, const Store& store, Order order, const CallVisitor& visit) {
-  Cursor cursor(txn, store.calls_dbi());
-  const bool forward = order == Order::oldest_first;
-  for (bool more = forward ? cursor.first() : cursor.last(); more; more = forward ? cursor.next() : cursor.prev()) {
-    StoredCall call;
-    if (read_call(cursor, call) && !visit(call)) return;
-  }
+  voxfra::walk_calls(txn.get(), store, order, visit);
 }
 
 std::uint64_t walk_calls_after(Txn& txn, const Store& store, std::uint64_t after, const CallVisitor& visit) {

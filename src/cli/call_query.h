@@ -9,26 +9,18 @@
 #include <string>
 
 #include "cli/args.h"
+#include "store/call_listing.h"
 #include "store/store.h"
 
 namespace voxfra::cli {
 
-struct CallFilter {
-  std::optional<std::string> org, client;
-  std::optional<Provider> provider;
-  UnixMillis since = std::numeric_limits<UnixMillis>::min();
-  UnixMillis until = std::numeric_limits<UnixMillis>::max();
-
-  bool matches(const StoredCall& c) const {
-    return (!org || c.org == *org) && (!client || c.client == *client) && (!provider || c.provider == *provider) &&
-           c.received_at >= since && c.received_at <= until;
-  }
-};
+// The filter and the order are the core's (store/call_listing.h), which the
+// Management API lists with too.
+using voxfra::CallFilter;
+using voxfra::Order;
 
 // The filter options the command was given; throws UsageError for a bad one.
 CallFilter read_filter(const Args& args);
-
-enum class Order { newest_first, oldest_first };
 
 // Returns false to stop the walk.
 using CallVisitor = std::function<bool(const StoredCall&)>;

@@ -14,7 +14,7 @@
 #include "cli/call_query.h"
 #include "cli/call_streams.h"
 #include "cli/call_summary.h"
-#include "cli/cursor.h"
+#include "store/cursor.h"
 #include "cli/errors.h"
 #include "cli/output.h"
 #include "cli/validate.h"

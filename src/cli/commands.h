@@ -24,7 +24,8 @@ struct Command {
 std::span<const Command> endpoint_commands();
 std::span<const Command> calls_commands();
 std::span<const Command> store_commands();
-// The table of "endpoint", "calls" or "store".
+std::span<const Command> token_commands();
+// The commands of a group word ("endpoint", "calls", "store", "token").
 std::span<const Command> group_commands(std::string_view group);
 // Commands of one word, outside the groups: send-test.
 std::span<const Command> single_word_commands();

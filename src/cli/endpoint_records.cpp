@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "cli/cursor.h"
+#include "store/cursor.h"
 #include "cli/errors.h"
 
 namespace voxfra::cli {
@@ -63,12 +63,7 @@ void refuse_second_active(Txn& txn, const Store& store, const Endpoint& wanted, 
 }
 
 EndpointStats endpoint_stats(Txn& txn, const Store& store, std::string_view slug) {
-  EndpointStats stats;
-  if (!plausible_slug(slug)) return stats;
-  if (auto bytes = txn.get(store.stats_dbi(), slug); bytes && !decode_stats(*bytes, stats)) {
-    stats = EndpointStats{};
-  }
-  return stats;
+  return read_endpoint_stats(txn.get(), store, slug);
 }
 
 }  // namespace voxfra::cli

@@ -38,14 +38,5 @@ void print_fields(std::ostream& out, const Fields& fields) {
 
 std::string time_or_dash(UnixMillis t) { return t == 0 ? "-" : format_rfc3339(t); }
 
-void write_time(JsonWriter& w, std::string_view name, UnixMillis t) {
-  w.key(name);
-  if (t == 0) {
-    w.null();
-  } else {
-    char text[32];
-    w.string({text, format_rfc3339(t, text)});
-  }
-}
 
 }  // namespace voxfra::cli

@@ -46,6 +46,6 @@ class JsonDocument {
 };
 
 // A time member: RFC 3339, or null when 0 (never).
-void write_time(JsonWriter& w, std::string_view name, UnixMillis t);
+inline void write_time(JsonWriter& w, std::string_view name, UnixMillis t) { write_time_or_null(w, name, t); }
 
 }  // namespace voxfra::cli

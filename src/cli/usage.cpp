@@ -8,6 +8,7 @@ namespace voxfra::cli {
 std::span<const Command> group_commands(std::string_view group) {
   if (group == "endpoint") return endpoint_commands();
   if (group == "store") return store_commands();
+  if (group == "token") return token_commands();
   return calls_commands();
 }
 
@@ -42,6 +43,8 @@ void print_usage(std::ostream& out) {
   print_lines(out, single_word_commands());
   out << "\nThe store (how full the LMDB map is; growing it while NGINX runs):\n";
   print_lines(out, store_commands());
+  out << "\nManagement API tokens (bearer tokens, scoped to one org or all):\n";
+  print_lines(out, token_commands());
   print_common(out);
 }
 

@@ -229,4 +229,14 @@ JsonWriter& JsonWriter::raw(std::string_view json) {
   return *this;
 }
 
+void write_time_or_null(JsonWriter& w, std::string_view name, UnixMillis t) {
+  w.key(name);
+  if (t == 0) {
+    w.null();
+  } else {
+    char text[32];
+    w.string({text, format_rfc3339(t, text)});
+  }
+}
+
 }  // namespace voxfra

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/time.h"
+
 namespace voxfra {
 
 class JsonWriter {
@@ -39,6 +41,9 @@ class JsonWriter {
   bool first_ = true;       // no comma before the next member/element
   bool after_key_ = false;  // the next value completes a member
 };
+
+// A time member: RFC 3339, or null when 0 (never).
+void write_time_or_null(JsonWriter& w, std::string_view name, UnixMillis t);
 
 // Appends `value` escaped (without quotes) to `out`.
 void append_json_escaped(std::pmr::string& out, std::string_view value);

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "store/bytes.h"
+#include "store/lmdb_util.h"
 #include "store/store.h"
 
 namespace voxfra {
@@ -66,6 +67,18 @@ bool decode_stats(std::string_view encoded, EndpointStats& out) {
   if (!in.ok() || !in.at_end()) return false;
   out = s;
   return true;
+}
+
+EndpointStats read_endpoint_stats(MDB_txn* txn, const Store& store, std::string_view slug) {
+  EndpointStats stats;
+  // LMDB refuses empty and over-long keys; no endpoint has such a slug.
+  if (slug.empty() || slug.size() > 256) return stats;
+  MDB_val key = lmdb::val(slug), value;
+  int rc = mdb_get(txn, store.stats_dbi(), &key, &value);
+  if (rc == MDB_NOTFOUND) return stats;
+  lmdb::check(rc, "cannot read counters");
+  if (!decode_stats(lmdb::view(value), stats)) stats = EndpointStats{};
+  return stats;
 }
 
 }  // namespace voxfra

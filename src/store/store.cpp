@@ -13,7 +13,7 @@ namespace voxfra {
 namespace {
 
 constexpr std::uint64_t kNewEnvironmentMapSize = 4ull << 30;  // 4 GiB
-constexpr unsigned kMaxDatabases = 16;                         // six in use, room to grow
+constexpr unsigned kMaxDatabases = 16;                         // seven in use, room to grow
 constexpr std::string_view kSchemaKey = "schema";
 constexpr std::size_t kCallIndexValueSize = 16;  // u64 sequence, i64 stored-at
 
@@ -246,6 +246,7 @@ Store::Store(const StoreOptions& options) : path_(options.path) {
     // Databases missing from an existing environment are made by any writer.
     open_databases(env_, path_, databases, std::size(databases), !options.read_only);
     has_reqlog_ = open_later_database(env_, path_, "reqlog", !options.read_only, &reqlog_);
+    if (!open_later_database(env_, path_, "tokens", !options.read_only, &tokens_)) tokens_ = 0;
   } catch (...) {
     mdb_env_close(env_);
     env_ = nullptr;
@@ -317,6 +318,12 @@ int Store::add_stats(const std::pair<std::string, EndpointStats>* deltas, std::s
 }
 
 int Store::sync() { return mdb_env_sync(env_, 1); }
+
+std::uint32_t Store::schema_version(MDB_txn* txn) const {
+  MDB_val key = lmdb::val(kSchemaKey), value;
+  if (mdb_get(txn, meta_, &key, &value) != 0 || value.mv_size != 4) return 0;
+  return bytes::get_u32le(static_cast<const char*>(value.mv_data));
+}
 
 void Store::grow_map(std::uint64_t size) {
   MDB_envinfo info;

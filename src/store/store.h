@@ -7,6 +7,9 @@
 //   meta       "schema" -> u32 schema version
 //   reqlog     endpoint id, time -> request history entry (store/request_log.h);
 //              made by the first writer that opens an older environment
+//   tokens     Management API token id -> token record (store/api_token.h);
+//              made by any writer when missing, empty to an older
+//              environment opened read-only
 // The module opens one Store per worker after fork; the CLI opens one per
 // command. Nothing here knows of NGINX.
 #pragma once
@@ -67,6 +70,10 @@ struct EndpointStats {
 };
 std::string encode_stats(const EndpointStats& s);
 bool decode_stats(std::string_view bytes, EndpointStats& out);
+class Store;
+// The endpoint's counters as last flushed; all zero when it was never used
+// (or its counters cannot be read by this version).
+EndpointStats read_endpoint_stats(MDB_txn* txn, const Store& store, std::string_view slug);
 
 // A call waiting to be stored, and then the result of storing it. Inputs are
 // views the caller keeps alive until append_calls returns.
@@ -158,11 +165,16 @@ class Store {
   // this version has opened yet.
   bool has_request_log() const { return has_reqlog_; }
   MDB_dbi reqlog_dbi() const { return reqlog_; }
+  // 0 when the environment was opened read-only and has none yet.
+  MDB_dbi tokens_dbi() const { return tokens_; }
+
+  // The schema version the environment records; 0 when unreadable.
+  std::uint32_t schema_version(MDB_txn* txn) const;
 
  private:
   MDB_env* env_ = nullptr;
   std::string path_;
-  MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0, reqlog_ = 0;
+  MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0, reqlog_ = 0, tokens_ = 0;
   bool has_reqlog_ = false;
 };
 
@@ -176,6 +188,9 @@ class StoreReader {
   // Finds the endpoint for `slug`; the view stays valid until release().
   // false when there is none (or its record cannot be read).
   bool find_endpoint(std::string_view slug, EndpointView& out);
+  // The read transaction, renewed if it was reset; valid until release().
+  MDB_txn* txn();
+  Store& store() const { return store_; }
   void release();
 
  private:

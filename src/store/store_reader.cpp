@@ -33,6 +33,11 @@ bool StoreReader::find_endpoint(std::string_view slug, EndpointView& out) {
   return decode_endpoint_view(lmdb::view(value), out);
 }
 
+MDB_txn* StoreReader::txn() {
+  if (!active_) renew();
+  return txn_;
+}
+
 void StoreReader::release() {
   if (!active_) return;
   mdb_txn_reset(txn_);

@@ -53,6 +53,7 @@ sub new {
     my $self = bless { dir => $dir, port => free_port(), opts => \%opts }, $class;
     make_path("$dir/conf", "$dir/logs", "$dir/tmp", "$dir/data");
     symlink($BUILD, "$dir/modules") or croak "symlink: $!";
+    symlink("$ROOT/console", "$dir/console") or croak "symlink: $!";  # `location /console/` of the example
     $self->write_conf($opts{edit});
     $self->start unless defined $opts{start} && !$opts{start};
     return $self;
@@ -345,5 +346,46 @@ sub slurp {
 }
 
 sub fixture { slurp("$ROOT/$_[1]") }
+
+# ---------------------------------------------------------------------------
+# The Management API (`location /api/ { voxfra_api; }` in the example conf)
+
+# $t->api_get('/v1/calls?limit=2', $token): a GET with the bearer token (none when undef).
+sub api_get {
+    my ($self, $path, $token, @headers) = @_;
+    push @headers, Authorization => "Bearer $token" if defined $token;
+    return $self->request('GET', "/api$path", headers => \@headers);
+}
+
+# $t->create_token(org => 'acme' | all => 1, name => ...): the token's --json answer.
+sub create_token {
+    my ($self, %o) = @_;
+    my @args = ('token', 'create', $o{all} ? '--all' : ('--org', $o{org}));
+    push @args, '--name', $o{name} if defined $o{name};
+    return $self->cli_json(@args);
+}
+
+# ---------------------------------------------------------------------------
+# Node.js packages a test needs, from the npm registry into a folder of the
+# test's own (never globally, never committed). Returns (1, '') or (0, the
+# reason to skip with).
+sub npm_install {
+    my ($dir) = @_;
+    for my $tool (qw(node npm)) {
+        my ($code) = run_cmd('sh', '-c', "command -v $tool");
+        return (0, "skipped: $tool is not installed") if $code;
+    }
+    # Quiet, bounded retries: an unreachable registry fails within a minute or two.
+    my $log = "$dir/npm-install.log";
+    my $rc = system("npm install --prefix '$dir' --no-audit --no-fund --loglevel=error "
+                    . "--fetch-retries=1 --fetch-timeout=30000 > '$log' 2>&1");
+    my @lines = grep { /\S/ } split /\n/, (eval { slurp($log) } // '');
+    unlink $log;
+    if ($rc != 0) {
+        diag join "\n", 'npm install failed:', @lines[0 .. ($#lines < 5 ? $#lines : 5)];
+        return (0, 'skipped: npm registry unreachable');
+    }
+    return (1, '');
+}
 
 1;

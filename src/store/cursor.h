@@ -1,19 +1,22 @@
-// Walking a database front to back or back to front, for listings.
+// Walking a database front to back or back to front, for listings (the
+// CLI's and the Management API's).
 #pragma once
 #include <lmdb.h>
 
+#include <string>
 #include <string_view>
 
 #include "store/store.h"
 
-namespace voxfra::cli {
+namespace voxfra {
 
 class Cursor {
  public:
-  Cursor(Txn& txn, MDB_dbi dbi) {
-    int rc = mdb_cursor_open(txn.get(), dbi, &cursor_);
+  Cursor(MDB_txn* txn, MDB_dbi dbi) {
+    int rc = mdb_cursor_open(txn, dbi, &cursor_);
     if (rc != 0) throw StoreError(std::string("cannot open a cursor: ") + mdb_strerror(rc), rc);
   }
+  Cursor(Txn& txn, MDB_dbi dbi) : Cursor(txn.get(), dbi) {}
   ~Cursor() { mdb_cursor_close(cursor_); }
   Cursor(const Cursor&) = delete;
   Cursor& operator=(const Cursor&) = delete;
@@ -30,6 +33,8 @@ class Cursor {
     key_.mv_size = key.size();
     return move(MDB_SET_RANGE);
   }
+  // The last key before `key`.
+  bool seek_below(std::string_view key) { return seek(key) ? prev() : last(); }
 
   std::string_view key() const { return {static_cast<const char*>(key_.mv_data), key_.mv_size}; }
   std::string_view value() const { return {static_cast<const char*>(value_.mv_data), value_.mv_size}; }
@@ -46,4 +51,4 @@ class Cursor {
   MDB_val key_{}, value_{};
 };
 
-}  // namespace voxfra::cli
+}  // namespace voxfra
