@@ -345,7 +345,8 @@ TEST_F(ApiTest, EndpointsShowNoSecretAndNoSlug) {
   EXPECT_EQ(r.body.find("globex"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\"slugPrefix\":\"SLUGSL\""), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\"hmac\":true"), std::string::npos) << r.body;
-  EXPECT_EQ(get("v1/endpoints/ep_OTHEROTHEROTHER", t).status, 404);
+  EXPECT_EQ(get("v1/endpoints/ep_OTHEROTHEROTHERO", t).status, 404);
+  EXPECT_EQ(get("v1/endpoints/ep_OTHEROTHEROTHERO", make_token("globex")).status, 200);
   EXPECT_EQ(get("v1/endpoints/ep_SLUGSLUGSLUGSLUG", t).status, 200);
   ApiResponse orgs = get("v1/orgs", t);
   EXPECT_NE(orgs.body.find("\"org\":\"acme\""), std::string::npos) << orgs.body;
