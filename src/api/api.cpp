@@ -34,7 +34,6 @@ ErrorInfo info(ApiError e) {
     case ApiError::method_not_allowed: return {405, "method_not_allowed", "the Management API is read-only: GET"};
     case ApiError::ambiguous: return {409, "ambiguous", "several calls match; narrow with org and client"};
     case ApiError::internal_error: return {500, "internal_error", "the request could not be answered"};
-    case ApiError::not_implemented: return {501, "not_implemented", "this route is not available yet"};
     case ApiError::store_unavailable: return {503, "store_unavailable", "the store is not open"};
   }
   return {500, "internal_error", "the request could not be answered"};
@@ -76,11 +75,7 @@ ApiResponse route(const RouteRequest& r, const Segments& s) {
     if (what == "orgs" && n == 2) return orgs_route(r);
     if (what == "endpoints" && n == 2) return list_endpoints_route(r);
     if (what == "endpoints" && n == 3) return endpoint_route(r, s[2]);
-    // The endpoint's request history: reserved until the `observe` work's
-    // read_request_log(MDB_txn*, …) is here, then answered by a route that
-    // takes endpoint_in_scope(r, s[2]) (404 outside the token's scope),
-    // limit_param(r), and writes {"items":[…]} with write_request_log_entry.
-    if (what == "endpoints" && n == 4 && s[3] == "requests") throw ApiFailure{ApiError::not_implemented, {}};
+    if (what == "endpoints" && n == 4 && s[3] == "requests") return endpoint_requests_route(r, s[2]);
   }
   throw ApiFailure{ApiError::not_found, {}};
 }

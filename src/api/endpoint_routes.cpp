@@ -1,6 +1,7 @@
-// GET v1/orgs, v1/endpoints, v1/endpoints/{id}: what an organization has.
-// Never a secret, never a whole slug (the slug is the credential): its
-// first characters only, enough to tell endpoints apart.
+// GET v1/orgs, v1/endpoints, v1/endpoints/{id}, v1/endpoints/{id}/requests:
+// what an organization has, and what its endpoints were sent. Never a
+// secret, never a whole slug (the slug is the credential): its first
+// characters only, enough to tell endpoints apart.
 #include <algorithm>
 #include <map>
 
@@ -8,6 +9,8 @@
 #include "api/routes.h"
 #include "store/cursor.h"
 #include "store/endpoint.h"
+#include "store/request_log.h"
+#include "store/request_log_json.h"
 
 namespace voxfra::api {
 
@@ -144,6 +147,22 @@ ApiResponse endpoint_route(const RouteRequest& r, std::string_view id) {
   return ok_response(r.request_id, [&](JsonWriter& w) {
     w.key("endpoint");
     write_endpoint(w, *e, read_endpoint_stats(r.txn, r.store, e->slug));
+  });
+}
+
+// The endpoint's request history (store/request_log.h), newest first, each
+// entry as `voxfra endpoint log --json` writes it. Parameters are checked
+// before the endpoint is looked up: a 400 says nothing about which ids exist.
+ApiResponse endpoint_requests_route(const RouteRequest& r, std::string_view id) {
+  allow_params(r, "limit");
+  std::size_t limit = limit_param(r);
+  auto e = endpoint_in_scope(r, id);
+  if (!e) throw ApiFailure{ApiError::not_found, {}};
+  std::vector<RequestLogEntry> entries = read_request_log(r.txn, r.store, e->id, limit);
+  return ok_response(r.request_id, [&](JsonWriter& w) {
+    w.key("items").begin_array();
+    for (const RequestLogEntry& entry : entries) write_request_log_entry(w, entry);
+    w.end_array();
   });
 }
 

@@ -24,7 +24,6 @@ enum class ApiError {
   method_not_allowed, // 405
   ambiguous,          // 409
   internal_error,     // 500
-  not_implemented,    // 501
   store_unavailable,  // 503
 };
 
@@ -78,10 +77,11 @@ ApiResponse call_by_call_id_route(const RouteRequest& r, std::string_view provid
 ApiResponse orgs_route(const RouteRequest& r);
 ApiResponse list_endpoints_route(const RouteRequest& r);
 ApiResponse endpoint_route(const RouteRequest& r, std::string_view id);
+ApiResponse endpoint_requests_route(const RouteRequest& r, std::string_view id);
 
 // The endpoint with public id `id` if the token covers its org (another
-// org's is as absent as an unknown one). For the routes below an endpoint,
-// e.g. its request history (v1/endpoints/{id}/requests, see api.cpp).
+// org's is as absent as an unknown one). For the routes below an endpoint
+// too (v1/endpoints/{id}/requests).
 std::optional<Endpoint> endpoint_in_scope(const RouteRequest& r, std::string_view id);
 
 }  // namespace voxfra::api

@@ -15,6 +15,8 @@
 #include "auth/hmac.h"
 #include "store/call_listing.h"
 #include "store/endpoint.h"
+#include "store/request_log.h"
+#include "store/request_log_json.h"
 
 namespace voxfra {
 namespace {
@@ -258,7 +260,7 @@ TEST_F(ApiTest, BadParametersAreNamed) {
   }
   EXPECT_EQ(get("v1/nothing", t).status, 404);
   EXPECT_EQ(get("v1/calls/not-a-record-id", t).status, 404);
-  EXPECT_EQ(get("v1/endpoints/ep_x/requests", t).status, 501);
+  EXPECT_EQ(get("v1/endpoints/ep_x/requests?limit=0", t).status, 400);
 }
 
 TEST_F(ApiTest, PagesHaveNoGapAndNoRepeatWhileCallsArrive) {
@@ -371,6 +373,65 @@ TEST_F(ApiTest, EndpointPages) {
   } while (!cursor.empty());
   EXPECT_EQ(ids.size(), 5u);
   EXPECT_EQ(pages, 3);
+}
+
+RequestLogEntry request_log_entry(std::string_view endpoint_id, int n, Outcome outcome, Reason reason) {
+  RequestLogEntry e;
+  e.at_micros = 1'700'000'000'000'000 + n * 1000;
+  e.latency_micros = static_cast<std::uint32_t>(n * 250);
+  e.outcome = outcome;
+  e.reason = reason;
+  e.http_status = static_cast<std::uint16_t>(outcome == Outcome::rejected ? reason_http_status(reason) : 200);
+  e.provider = static_cast<std::uint8_t>(Provider::custom);
+  e.set_endpoint_id(endpoint_id);
+  e.set_request_id("req-" + std::to_string(n));
+  if (outcome != Outcome::rejected) e.set_call_id("call-" + std::to_string(n));
+  return e;
+}
+
+TEST_F(ApiTest, EndpointRequestsAreTheHistoryNewestFirstAsTheCliWritesIt) {
+  add_endpoint("SLUGSLUGSLUGSLUGSLUGSLUGSLUGSLUG", "acme", "dental");
+  add_endpoint("QUIETQUIETQUIETQUIETQUIETQUIET00", "acme", "quiet");
+  add_endpoint("OTHEROTHEROTHEROTHEROTHEROTHER00", "globex", "x");
+  // Ids are "ep_" and the slug's first 16 characters (add_endpoint).
+  const std::string mine = "ep_SLUGSLUGSLUGSLUG", theirs = "ep_OTHEROTHEROTHERO";
+  std::vector<RequestLogEntry> log = {request_log_entry(mine, 1, Outcome::accepted, Reason::none),
+                                      request_log_entry(mine, 2, Outcome::duplicate, Reason::none),
+                                      request_log_entry(mine, 3, Outcome::rejected, Reason::bad_signature),
+                                      request_log_entry(theirs, 4, Outcome::accepted, Reason::none)};
+  ASSERT_EQ(store_->append_request_log(log.data(), log.size(), 100), 0);
+  // What `voxfra endpoint log --json` writes for the newest two, in an answer.
+  std::pmr::string want;
+  JsonWriter w(want);
+  w.begin_object().key("items").begin_array();
+  write_request_log_entry(w, log[2]);
+  write_request_log_entry(w, log[1]);
+  w.end_array().field("requestId", "req-1").end_object();
+
+  std::string acme = make_token("acme");
+  ApiResponse two = get("v1/endpoints/" + mine + "/requests?limit=2", acme);
+  ASSERT_EQ(two.status, 200) << two.body;
+  EXPECT_EQ(two.body, std::string(want));
+  ApiResponse all = get("v1/endpoints/" + mine + "/requests", acme);
+  ASSERT_EQ(all.status, 200) << all.body;
+  simdjson::dom::parser p;
+  std::vector<std::string> ids;
+  for (simdjson::dom::element e : parse(p, all.body)["items"].get_array()) {
+    ids.emplace_back(std::string_view(e["requestId"].get_string()));
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"req-3", "req-2", "req-1"}));
+  EXPECT_EQ(all.body.find("req-4"), std::string::npos) << "another endpoint's history";
+  EXPECT_EQ(get("v1/endpoints/ep_QUIETQUIETQUIETQ/requests", acme).body, R"({"items":[],"requestId":"req-1"})");
+
+  // Another org's endpoint is as absent as an unknown one; parameters are
+  // checked first, whichever the endpoint.
+  EXPECT_EQ(get("v1/endpoints/" + theirs + "/requests", acme).status, 404);
+  EXPECT_EQ(get("v1/endpoints/ep_0000000000000000/requests", acme).status, 404);
+  EXPECT_EQ(get("v1/endpoints/" + theirs + "/requests", make_token("globex")).status, 200);
+  for (const char* query : {"limit=0", "limit=201", "cursor=abc"}) {
+    EXPECT_EQ(get("v1/endpoints/" + mine + "/requests?" + query, acme).status, 400) << query;
+    EXPECT_EQ(get("v1/endpoints/" + theirs + "/requests?" + query, acme).status, 400) << query;
+  }
 }
 
 TEST_F(ApiTest, OlderEnvironmentWithoutTokensOpensReadOnly) {
