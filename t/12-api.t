@@ -2,7 +2,8 @@
 # The Management API through a real NGINX, LMDB and CLI: every route, the
 # filters, pages that stay exact while calls are posted between them, 401,
 # 403 and 405, an org token that never sees another org, a token_file
-# token, and every real answer validated against docs/openapi.json (ajv,
+# token, an endpoint's request history after a known mix, and every real
+# answer validated against docs/openapi.json (ajv,
 # installed by this test into t/api/node_modules; skipped, and said so,
 # when npm cannot install it).
 use strict;
@@ -125,8 +126,6 @@ subtest '401, 405, unknown routes' => sub {
     my $nope = api('/v1/calls', '/v1/nothing', $all_token->{token});
     is($nope->{status}, 404, 'an unknown route: 404');
     $answers[-1]{route} = '/v1/calls/{recordId}';  # validated as a documented 404 (same Error schema)
-    my $reserved = api('/v1/endpoints/{id}/requests', "/v1/endpoints/$dental->{id}/requests", $all_token->{token});
-    is($reserved->{status}, 501, 'endpoints/{id}/requests is reserved: 501');
 };
 
 subtest 'an org token sees only its org' => sub {
@@ -284,6 +283,74 @@ subtest 'endpoints: counters, HMAC, never a secret or a slug' => sub {
                                             { client => 'ortho', endpoints => 1, activeEndpoints => 1 }] },
                { org => 'globex', clients => [{ client => 'main', endpoints => 1, activeEndpoints => 1 }] }],
               'orgs and clients');
+};
+
+subtest 'endpoints/{id}/requests: the history of a known mix, newest first' => sub {
+    my $ep = $t->create_endpoint(org => 'acme', client => 'history', provider => 'custom');
+    my $call = sub { $json->encode({ callId => $_[0], startedAt => '2026-11-23T10:00:00Z', durationSeconds => 60 }) };
+    # [name, what it sends, what its history entry says], in the order sent.
+    my @mix = (
+        ['accepted-1', $call->('history-1'), { outcome => 'accepted', httpStatus => 200, callId => 'history-1' }],
+        ['accepted-2', $call->('history-2'), { outcome => 'accepted', httpStatus => 200, callId => 'history-2' }],
+        ['duplicate', $call->('history-1'), { outcome => 'duplicate', httpStatus => 200, callId => 'history-1' }],
+        ['invalid-json', '{"callId": ', { outcome => 'rejected', httpStatus => 400, reason => 'invalid_json' }],
+    );
+    my %request_id;
+    for my $m (@mix) {
+        my $res = $t->post($ep->{path}, $m->[1]);
+        is($res->{status}, $m->[2]{httpStatus}, "posted $m->[0]: $m->[2]{httpStatus}") or diag $res->{raw};
+        $request_id{ $m->[0] } = $res->{headers}{'x-request-id'};
+    }
+    my $path = "/v1/endpoints/$ep->{id}/requests";
+    # The history reaches LMDB once a second: wait for the mix, then one more
+    # flush, to see that nothing more comes.
+    for (1 .. 60) {
+        last if @{ $t->api_get($path, $acme_token->{token})->{json}{items} // [] } >= @mix;
+        sleep 0.1;
+    }
+    sleep 1.2;
+    my $res = api('/v1/endpoints/{id}/requests', $path, $acme_token->{token});
+    is($res->{status}, 200, 'requests: 200') or diag $res->{body};
+    my $items = $res->{json}{items} // [];
+    my @newest = reverse @mix;
+    is_deeply([map { $_->{requestId} } @$items], [map { $request_id{ $_->[0] } } @newest],
+              'newest first: ' . join(', ', map { $_->[0] } @newest));
+    for my $i (0 .. $#newest) {
+        my ($e, $name, $want) = ($items->[$i] // {}, $newest[$i][0], $newest[$i][2]);
+        for my $k (sort keys %$want) { is($e->{$k}, $want->{$k}, "$name: $k") }
+        for my $k (qw(reason callId)) { ok(!exists $e->{$k}, "$name: no $k") unless exists $want->{$k} }
+        is($e->{endpoint}, $ep->{id}, "$name: endpoint id");
+        is($e->{provider}, 'custom', "$name: provider");
+        like($e->{at} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, "$name: at");
+        ok(($e->{latencyMs} // -1) >= 0 && $e->{latencyMs} < 5000, "$name: latencyMs");
+    }
+    my @times = map { $_->{at} } @$items;
+    is_deeply(\@times, [sort { $b cmp $a } @times], 'times descend');
+    is_deeply($items, $t->cli_json('endpoint', 'log', $ep->{slug}), 'the same entries as `voxfra endpoint log --json`');
+
+    my $two = api('/v1/endpoints/{id}/requests', "$path?limit=2", $acme_token->{token});
+    is_deeply([map { $_->{requestId} } @{ $two->{json}{items} }], [map { $request_id{ $_->[0] } } @newest[0, 1]],
+              'limit=2: the newest two');
+    for my $bad ('limit=0', 'limit=201', 'cursor=abc') {
+        my $r = api('/v1/endpoints/{id}/requests', "$path?$bad", $acme_token->{token});
+        is($r->{status}, 400, "$bad: 400");
+        my ($name) = $bad =~ /^(\w+)/;
+        is($r->{json}{details}[0]{field}, $name, "$bad: details name $name");
+    }
+
+    # Another org's token: 404, as for an unknown id; and the other way round.
+    my $other = api('/v1/endpoints/{id}/requests', $path, $ops_token);
+    is($other->{status}, 404, 'a globex token, an acme endpoint: 404');
+    is($other->{json}{reason}, 'not_found', 'reason not_found');
+    unlike($other->{body}, qr/history-|\Q$request_id{'accepted-1'}\E/, 'nothing of the history in the answer');
+    is(api('/v1/endpoints/{id}/requests', "/v1/endpoints/$globex->{id}/requests", $acme_token->{token})->{status}, 404,
+       'an acme token, a globex endpoint: 404');
+    my $own = api('/v1/endpoints/{id}/requests', "/v1/endpoints/$globex->{id}/requests", $ops_token);
+    is($own->{status}, 200, 'the globex token, its own endpoint: 200');
+    ok(@{ $own->{json}{items} // [] } && !grep({ $_->{endpoint} ne $globex->{id} } @{ $own->{json}{items} }),
+       'globex\'s history, only its endpoint');
+    is(api('/v1/endpoints/{id}/requests', '/v1/endpoints/ep_0000000000000000/requests', $all_token->{token})->{status},
+       404, 'an unknown endpoint: 404');
 };
 
 subtest 'nginx -t names voxfra_api and the bad token_file line' => sub {
