@@ -86,6 +86,38 @@ TEST(JsonEscape, LongRunsAreCopiedWhole) {
   EXPECT_EQ(escaped(text), expected);
 }
 
+// The word-at-a-time scan must stop at every byte that is not plain, at any
+// offset within or across the 8-byte words it reads.
+TEST(JsonEscape, EveryByteAtEveryOffsetOfAPlainRun) {
+  auto expected_for = [](unsigned char b) -> std::string {
+    switch (b) {
+      case '"': return "\\\"";
+      case '\\': return "\\\\";
+      case '\b': return "\\b";
+      case '\f': return "\\f";
+      case '\n': return "\\n";
+      case '\r': return "\\r";
+      case '\t': return "\\t";
+      default: break;
+    }
+    if (b < 0x20) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      return std::string("\\u00") + kHex[b >> 4] + kHex[b & 0xF];
+    }
+    if (b >= 0x80) return "\xEF\xBF\xBD";  // a lone byte of a UTF-8 sequence
+    return std::string(1, static_cast<char>(b));
+  };
+  for (int b = 0; b < 256; ++b) {
+    for (std::size_t at = 0; at < 24; ++at) {
+      std::string text(24, 'a');
+      text[at] = static_cast<char>(b);
+      const std::string want = std::string(at, 'a') + expected_for(static_cast<unsigned char>(b)) +
+                               std::string(23 - at, 'a');
+      ASSERT_EQ(escaped(text), want) << "byte " << b << " at " << at;
+    }
+  }
+}
+
 TEST(JsonEscape, AppendsToWhatIsThere) {
   std::pmr::string out = "prefix:";
   append_json_escaped(out, "\"");
