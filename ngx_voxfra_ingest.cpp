@@ -277,12 +277,35 @@ void write_batch_done(ngx_event_t* ev) {
 
 namespace {
 
-// Takes the queued calls that share the first one's idempotency window into
-// a batch and hands it to a pool thread, unless a batch is in flight (its
+// The pending timer is armed exactly while a call waits (Worker::pending_timer).
+void guard_pending(Worker* w) {
+  bool pending = w->write.in_flight || !w->queue.empty();
+  if (pending && !w->pending_timer.timer_set) {
+    ngx_add_timer(&w->pending_timer, kFlushInterval);
+  } else if (!pending && w->pending_timer.timer_set) {
+    ngx_del_timer(&w->pending_timer);
+  }
+}
+
+}  // namespace
+
+void pending_timer_handler(ngx_event_t* ev) { guard_pending(static_cast<Worker*>(ev->data)); }
+
+namespace {
+
+void take_write_batch(Worker* w);
+
+// Hands the queued calls to a pool thread, unless a batch is in flight (its
 // completion calls this again).
 void post_write_batch() {
   Worker* w = g_worker;
-  if (w->write.in_flight || w->queue.empty()) return;
+  if (!w->write.in_flight && !w->queue.empty()) take_write_batch(w);
+  guard_pending(w);
+}
+
+// Takes the queued calls that share the first one's idempotency window into
+// a batch and posts it.
+void take_write_batch(Worker* w) {
   w->batch_window = static_cast<int64_t>(w->queue.front()->idempotency_window);
   size_t taken = 0;
   for (RequestCtx* ctx : w->queue) {
