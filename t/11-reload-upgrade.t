@@ -55,10 +55,18 @@ sub all_accepted {
 # LMDB's writer lock, held by mdb_load (inside its write transaction while
 # it waits for data on stdin) until the returned handle is closed.
 sub hold_writer_lock {
-    open(my $fh, '|-', 'mdb_load', '-s', 'meta', $t->db) or die "mdb_load: $!";
+    my $pid = open(my $fh, '|-', 'mdb_load', '-s', 'meta', $t->db) or die "mdb_load: $!";
     $fh->autoflush(1);
     print $fh "VERSION=3\nformat=bytevalue\ntype=btree\nmapsize=1073741824\nHEADER=END\n";
-    return $fh;
+    # The header is in the pipe before mdb_load reads: once it waits for
+    # more with the store mapped, it is inside its transaction.
+    for (1 .. 200) {
+        my $wchan = do { local (@ARGV, $/) = "/proc/$pid/wchan"; <> } // '';
+        my $maps = do { local (@ARGV, $/) = "/proc/$pid/maps"; <> } // '';
+        return $fh if $wchan =~ /pipe/ && $maps =~ /data\.mdb/;
+        sleep 0.025;
+    }
+    die 'mdb_load never waited for input';
 }
 
 sub send_only {
