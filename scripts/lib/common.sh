@@ -38,7 +38,7 @@ configure_asan_build() {  # DIR
           -DCMAKE_CXX_FLAGS="$VOXFRA_SANITIZE_FLAGS" \
           -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
           -DCMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE=PRE_TEST \
-          -DVOXFRA_MODULE_CC_OPT="$VOXFRA_SANITIZE_FLAGS" \
+          -DVOXFRA_MODULE=ON -DVOXFRA_MODULE_CC_OPT="$VOXFRA_SANITIZE_FLAGS" \
           ${NGINX_SRC:+-DNGINX_SRC="$NGINX_SRC"} \
           -DVOXFRA_BENCHMARKS=OFF >/dev/null
 }
