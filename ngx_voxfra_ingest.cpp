@@ -245,6 +245,24 @@ void finish_stored(RequestCtx* ctx) {
   ngx_http_finalize_request(r, rc);
 }
 
+// Arms the worker's pending timer while a call is queued or being written,
+// and disarms it when none is (Worker::pending_timer); the timer itself
+// only looks again.
+void guard_pending(Worker* w) {
+  ngx_event_t* ev = &w->pending_timer;
+  if (ev->handler == nullptr) {
+    ev->handler = [](ngx_event_t* e) { guard_pending(static_cast<Worker*>(e->data)); };
+    ev->data = w;
+    ev->log = w->log;
+  }
+  bool pending = w->write.in_flight || !w->queue.empty();
+  if (pending && !ev->timer_set) {
+    ngx_add_timer(ev, kFlushInterval);
+  } else if (!pending && ev->timer_set) {
+    ngx_del_timer(ev);
+  }
+}
+
 }  // namespace
 
 void write_batch_thread(void* data, ngx_log_t*) {
@@ -273,39 +291,17 @@ void write_batch_done(ngx_event_t* ev) {
   done.clear();
   if (w->batch.capacity() < done.capacity()) w->batch.swap(done);  // keep the larger buffer
   post_write_batch();
-}
-
-namespace {
-
-// The pending timer is armed exactly while a call waits (Worker::pending_timer).
-void guard_pending(Worker* w) {
-  bool pending = w->write.in_flight || !w->queue.empty();
-  if (pending && !w->pending_timer.timer_set) {
-    ngx_add_timer(&w->pending_timer, kFlushInterval);
-  } else if (!pending && w->pending_timer.timer_set) {
-    ngx_del_timer(&w->pending_timer);
-  }
-}
-
-}  // namespace
-
-void pending_timer_handler(ngx_event_t* ev) { guard_pending(static_cast<Worker*>(ev->data)); }
-
-namespace {
-
-void take_write_batch(Worker* w);
-
-// Hands the queued calls to a pool thread, unless a batch is in flight (its
-// completion calls this again).
-void post_write_batch() {
-  Worker* w = g_worker;
-  if (!w->write.in_flight && !w->queue.empty()) take_write_batch(w);
   guard_pending(w);
 }
 
+namespace {
+
 // Takes the queued calls that share the first one's idempotency window into
-// a batch and posts it.
-void take_write_batch(Worker* w) {
+// a batch and hands it to a pool thread, unless a batch is in flight (its
+// completion calls this again).
+void post_write_batch() {
+  Worker* w = g_worker;
+  if (w->write.in_flight || w->queue.empty()) return;
   w->batch_window = static_cast<int64_t>(w->queue.front()->idempotency_window);
   size_t taken = 0;
   for (RequestCtx* ctx : w->queue) {
@@ -514,6 +510,7 @@ void process_body(ngx_http_request_t* r, RequestCtx* ctx) {
   // Answered when the batch holding the call is committed.
   g_worker->queue.push_back(ctx);
   post_write_batch();
+  guard_pending(g_worker);
 }
 
 void body_read(ngx_http_request_t* r) {

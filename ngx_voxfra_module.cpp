@@ -509,9 +509,6 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
     w->flush_timer.data = w.get();
     w->flush_timer.log = cycle->log;
     w->flush_timer.cancelable = 1;
-    w->pending_timer.handler = pending_timer_handler;
-    w->pending_timer.data = w.get();
-    w->pending_timer.log = cycle->log;
     if (w->store) ngx_add_timer(&w->flush_timer, kFlushInterval);
     g_worker = w.release();
   } catch (const std::exception& e) {

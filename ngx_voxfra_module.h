@@ -109,6 +109,12 @@ struct Worker {
   voxfra::UnixMillis batch_now = 0;
   int64_t batch_window = 0;
   WriteTask write{};
+  // Armed while calls are queued or being written (guard_pending). NGINX
+  // lets a worker that exits gracefully (reload, binary upgrade) go once
+  // only cancelable timers are left; this one is not, so the worker first
+  // answers every call that waits for the thread pool instead of closing
+  // its connection.
+  ngx_event_t pending_timer{};
 
   std::vector<std::pair<std::string, voxfra::EndpointStats>> stats_flushing;
   int stats_error = 0;
@@ -119,11 +125,6 @@ struct Worker {
   bool sync_needed = false;
 
   ngx_event_t flush_timer{};
-  // Armed while calls are queued or being written. NGINX lets a worker that
-  // exits gracefully (reload, binary upgrade) go once only cancelable timers
-  // are left; this one is not, so the worker first answers every call that
-  // waits for the thread pool instead of closing its connection.
-  ngx_event_t pending_timer{};
 };
 
 // The worker's state; nullptr in the master and when voxfra_store is not set.
@@ -175,7 +176,6 @@ ngx_int_t ingest_handler(ngx_http_request_t* r);
 // The write queue's thread task: one LMDB commit for a batch of calls.
 void write_batch_thread(void* data, ngx_log_t* log);
 void write_batch_done(ngx_event_t* ev);
-void pending_timer_handler(ngx_event_t* ev);
 ngx_int_t add_ingest_variables(ngx_conf_t* cf);
 void install_ingest_filters();
 
