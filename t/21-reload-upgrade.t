@@ -17,10 +17,9 @@ use List::Util qw(min);
 use Time::HiRes qw(sleep time);
 
 my $reloads = $ENV{VOXFRA_RELOADS} // 100;
-# Under ASan (scripts/test-asan-module) freed memory waits in its quarantine
-# instead of being reused: the heap grows without a leak, so only fds and
-# mappings are compared there.
-my $sanitized = ($ENV{VOXFRA_NGINX_ENV} // '') =~ /ASAN_OPTIONS/;
+# Under ASan freed memory waits in its quarantine instead of being reused:
+# the heap grows without a leak, so only fds and mappings are compared there.
+my $sanitized = VoxfraTest::sanitized();
 my $t = VoxfraTest->new(edit => sub {
     my $c = shift;
     $c =~ s{voxfra_rate_limit 1000 r/m;}{voxfra_rate_limit 1000000 r/m;} or die;
