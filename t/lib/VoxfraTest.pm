@@ -35,8 +35,8 @@ my $JSON = JSON::PP->new->utf8->canonical;
 $SIG{PIPE} = "IGNORE";
 
 sub root { $ROOT }
-# NGINX runs under ASan (scripts/test-asan-module): its quarantine keeps
-# freed memory, so memory bounds do not hold there (fds and mappings do).
+# NGINX runs under ASan (scripts/test-asan-module): its allocator keeps
+# freed memory a while, so a heap's size says little there.
 sub sanitized { return scalar grep { /^ASAN_OPTIONS=/ } @NGINX_ENV }
 sub build { $BUILD }
 
