@@ -269,6 +269,24 @@ void finish_stored(RequestCtx* ctx) {
   ngx_http_finalize_request(r, rc);
 }
 
+// Arms the worker's pending timer while a call is queued or being written,
+// and disarms it when none is (Worker::pending_timer); the timer itself
+// only looks again.
+void guard_pending(Worker* w) {
+  ngx_event_t* ev = &w->pending_timer;
+  if (ev->handler == nullptr) {
+    ev->handler = [](ngx_event_t* e) { guard_pending(static_cast<Worker*>(e->data)); };
+    ev->data = w;
+    ev->log = w->log;
+  }
+  bool pending = w->write.in_flight || !w->queue.empty();
+  if (pending && !ev->timer_set) {
+    ngx_add_timer(ev, kFlushInterval);
+  } else if (!pending && ev->timer_set) {
+    ngx_del_timer(ev);
+  }
+}
+
 }  // namespace
 
 void write_batch_thread(void* data, ngx_log_t*) {
@@ -319,6 +337,7 @@ void write_batch_done(ngx_event_t* ev) {
   done.clear();
   if (w->batch.capacity() < done.capacity()) w->batch.swap(done);  // keep the larger buffer
   post_write_batch();
+  guard_pending(w);
 }
 
 namespace {
@@ -596,6 +615,7 @@ void process_body(ngx_http_request_t* r, RequestCtx* ctx) {
   // Answered when the batch holding the call is committed.
   g_worker->queue.push_back(ctx);
   post_write_batch();
+  guard_pending(g_worker);
 }
 
 void body_read(ngx_http_request_t* r) {

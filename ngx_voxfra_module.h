@@ -120,6 +120,12 @@ struct Worker {
   voxfra::UnixMillis batch_now = 0;
   int64_t batch_window = 0;
   WriteTask write{};
+  // Armed while calls are queued or being written (guard_pending). NGINX
+  // lets a worker that exits gracefully (reload, binary upgrade) go once
+  // only cancelable timers are left; this one is not, so the worker first
+  // answers every call that waits for the thread pool instead of closing
+  // its connection.
+  ngx_event_t pending_timer{};
 
   std::vector<std::pair<std::string, voxfra::EndpointStats>> stats_flushing;
   int stats_error = 0;

@@ -23,6 +23,22 @@ ensure_packages() {
 VOXFRA_BUILD_PACKAGES=(build-essential cmake pkg-config nginx nginx-dev liblmdb-dev lmdb-utils
                        libssl-dev libsimdjson-dev googletest libgtest-dev libbenchmark-dev libpcre3-dev zlib1g-dev)
 # What running the tests needs besides (Node.js signs payloads with the
-# providers' own SDKs in t/07; a Node that is already installed is kept).
-VOXFRA_TEST_PACKAGES=(perl curl)
+# providers' own SDKs in t/07, a Node that is already installed is kept;
+# Cpanel::JSON::XS reads back the crash and reload tests' records quickly).
+VOXFRA_TEST_PACKAGES=(perl curl libcpanel-json-xs-perl)
 command -v npm >/dev/null 2>&1 || VOXFRA_TEST_PACKAGES+=(nodejs npm)
+
+# The sanitizer build (scripts/test's unit tests, scripts/test-asan-module):
+# the core, the CLI, the unit tests and the module's glue, all with ASan and
+# UBSan, Debug (-O0 -g: a third of -O1's compile time). PRE_TEST keeps the
+# build from listing the tests (a slow sanitized binary must not fail it).
+VOXFRA_SANITIZE_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer"
+configure_asan_build() {  # DIR
+    cmake -S "$VOXFRA_ROOT" -B "$1" -DCMAKE_BUILD_TYPE=Debug \
+          -DCMAKE_CXX_FLAGS="$VOXFRA_SANITIZE_FLAGS" \
+          -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+          -DCMAKE_GTEST_DISCOVER_TESTS_DISCOVERY_MODE=PRE_TEST \
+          -DVOXFRA_MODULE=ON -DVOXFRA_MODULE_CC_OPT="$VOXFRA_SANITIZE_FLAGS" \
+          ${NGINX_SRC:+-DNGINX_SRC="$NGINX_SRC"} \
+          -DVOXFRA_BENCHMARKS=OFF >/dev/null
+}

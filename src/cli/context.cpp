@@ -21,6 +21,10 @@ std::unique_ptr<Store> open_store(const Cli& cli, Access access) {
       throw CommandError("no voxfra database at \"" + *cli.db +
                          "\" (check --db / VOXFRA_DB; `voxfra endpoint create` makes one)");
     }
+    if (e.code() == EACCES) {
+      throw CommandError(std::string(e.what()) +
+                         " (run voxfra as the store's owner: NGINX's workers' user, or root)");
+    }
     throw CommandError(e.what());
   }
 }

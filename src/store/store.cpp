@@ -36,9 +36,11 @@ void make_directories(const std::string& path) {
   }
 }
 
+// Exists, or cannot be looked at (EACCES: another user's 0700 store): then
+// opening it says why, instead of calling it missing.
 bool file_exists(const std::string& path) {
   struct stat st;
-  return ::stat(path.c_str(), &st) == 0;
+  return ::stat(path.c_str(), &st) == 0 || errno != ENOENT;
 }
 
 unsigned environment_flags(const StoreOptions& o) {
@@ -240,6 +242,11 @@ Store::Store(const StoreOptions& options) : path_(options.path) {
     if (rc == 0 && map_size != 0) rc = mdb_env_set_mapsize(env_, map_size);
     if (rc == 0) rc = mdb_env_open(env_, path_.c_str(), environment_flags(options), 0600);
     if (rc != 0) cannot_open(path_, rc);
+    // A process killed with a read transaction (a SIGKILLed worker) keeps
+    // its reader slot until someone clears it; LMDB has 126, so a crash
+    // loop would end in MDB_READERS_FULL. Each new worker clears them.
+    int dead_readers = 0;
+    mdb_reader_check(env_, &dead_readers);
     const NamedDatabase databases[] = {{"endpoints", &endpoints_}, {"calls", &calls_},
                                        {"callidx", &callidx_},     {"stats", &stats_},
                                        {"meta", &meta_}};

@@ -25,12 +25,19 @@ use Time::HiRes qw(sleep time);
 my $ROOT = abs_path(dirname(__FILE__) . '/../..');
 my $BUILD = abs_path($ENV{VOXFRA_BUILD} // "$ROOT/build");
 my $NGINX = $ENV{NGINX_BIN} // '/usr/sbin/nginx';
+# VOXFRA_NGINX_ENV="NAME=value ...": NGINX alone runs with these (scripts/
+# test-asan-module: LD_PRELOAD of the sanitizer runtimes, ASAN_OPTIONS), and
+# its configuration passes them on (`env NAME;`) to a binary upgrade's master.
+my @NGINX_ENV = grep { /^\w+=/ } split ' ', $ENV{VOXFRA_NGINX_ENV} // '';
 my $JSON = JSON::PP->new->utf8->canonical;
 
 # A server may close while a test is still sending (413): see the answer, not SIGPIPE.
 $SIG{PIPE} = "IGNORE";
 
 sub root { $ROOT }
+# NGINX runs under ASan (scripts/test-asan-module): its allocator keeps
+# freed memory a while, so a heap's size says little there.
+sub sanitized { return scalar grep { /^ASAN_OPTIONS=/ } @NGINX_ENV }
 sub build { $BUILD }
 
 sub free_port {
@@ -61,7 +68,7 @@ sub new {
 
 sub dir  { $_[0]{dir} }
 sub port { $_[0]{port} }
-sub db   { "$_[0]{dir}/data/voxfra" }
+sub db   { $_[0]{db} // "$_[0]{dir}/data/voxfra" }   # {db}: a test that moves the store
 sub url  { "http://127.0.0.1:$_[0]{port}$_[1]" }
 
 # The example configuration, on this test's port, edited by the caller.
@@ -72,6 +79,7 @@ sub write_conf {
     close $in;
     my $port = $self->{port};
     $conf =~ s/listen 127\.0\.0\.1:8080;/listen 127.0.0.1:$port;/ or croak "example conf has no listen line";
+    $conf = join('', map { /^(\w+)=/ ? "env $1;\n" : () } @NGINX_ENV) . $conf if @NGINX_ENV;
     $conf = $edit->($conf) if $edit;
     $self->{conf} = $conf;
     open my $out, '>', "$self->{dir}/conf/nginx.conf" or croak $!;
@@ -82,7 +90,7 @@ sub write_conf {
 
 sub nginx_cmd {
     my ($self, @args) = @_;
-    return ($NGINX, '-p', "$self->{dir}/", '-c', "$self->{dir}/conf/nginx.conf",
+    return ((@NGINX_ENV ? ('env', @NGINX_ENV) : ()), $NGINX, '-p', "$self->{dir}/", '-c', "$self->{dir}/conf/nginx.conf",
             '-e', "$self->{dir}/logs/error.log", @args);
 }
 

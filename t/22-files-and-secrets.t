@@ -1,0 +1,179 @@
+#!/usr/bin/env perl
+# Files and secrets: the LMDB directory is made 0700 and its files 0600,
+# owned by NGINX's workers' user, whether the master or the CLI creates it
+# (under umask 0, so the modes are the code's, not the umask's); the CLI
+# refuses a store it cannot open or lock and says why; and no secret, made,
+# rotated, replaced or wrong, reaches the error or access log.
+use strict;
+use warnings;
+use Test::More;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use VoxfraTest;
+use Digest::SHA qw(hmac_sha256_hex);
+use File::Path qw(make_path remove_tree);
+
+my $json = VoxfraTest->json;
+my $root = $> == 0;
+
+sub mode { my @st = stat $_[0] or return -1; return $st[2] & 07777 }
+sub owner { my @st = stat $_[0] or return -1; return $st[4] }
+sub worker_uid {
+    my ($t) = @_;
+    my ($pid) = $t->worker_pids or return -1;
+    open my $fh, '<', "/proc/$pid/status" or return -1;
+    while (<$fh>) { return $1 if /^Uid:\s+(\d+)/ }
+    return -1;
+}
+sub with_umask { my ($mask, $code) = @_; my $old = umask $mask; my @r = $code->(); umask $old; return @r }
+sub custom_body { $json->encode({ callId => $_[0], startedAt => '2026-11-23T10:00:00Z', durationSeconds => 3 }) }
+sub sign { my ($secret, $body, $ts) = @_; $ts //= time; return "t=$ts,v1=" . hmac_sha256_hex("$ts.$body", $secret) }
+
+sub modes_ok {
+    my ($db, $uid, $who) = @_;
+    is(sprintf('%04o', mode($db)), '0700', "$who: the store directory is 0700");
+    for my $f ('data.mdb', 'lock.mdb') {
+        is(sprintf('%04o', mode("$db/$f")), '0600', "$who: $f is 0600");
+    }
+    return unless defined $uid;
+    is(owner($_), $uid, "$who: " . ($_ =~ s{.*/}{}r) . " belongs to uid $uid") for $db, "$db/data.mdb", "$db/lock.mdb";
+}
+
+subtest 'the master creates the store for its workers' => sub {
+    my $t = VoxfraTest->new(start => 0, edit => sub {
+        my $c = shift;
+        $c =~ s{voxfra_store data/voxfra }{voxfra_store data/new/deeper/voxfra } or die;
+        $c;
+    });
+    $t->{db} = $t->dir . '/data/new/deeper/voxfra';
+    with_umask(0, sub { $t->start });
+    my $uid = worker_uid($t);
+    modes_ok($t->db, $root ? $uid : undef, 'made by the master');
+    is(sprintf('%04o', mode($t->dir . "/data/$_")), '0755', "a parent it made ($_) is 0755, for the workers to reach")
+        for 'new', 'new/deeper';
+    my $ep = $t->create_endpoint(provider => 'custom');
+    is($t->post($ep->{path}, custom_body('files-1'))->{json}{status}, 'accepted', 'the workers store calls there');
+    modes_ok($t->db, $root ? $uid : undef, 'after the CLI wrote to it');
+    $t->check_error_log;
+    $t->stop;
+};
+
+subtest 'the CLI creates it the same way; NGINX hands it to its workers' => sub {
+    my $t = VoxfraTest->new(start => 0);
+    my ($code, $out, $err) = with_umask(0, sub { $t->cli('endpoint', 'create', '--org', 'a', '--client', 'b',
+                                                          '--provider', 'custom', '--json') });
+    is($code, 0, 'endpoint create makes the store') or diag $err;
+    my $ep = $json->decode($out);
+    modes_ok($t->db, $>, 'made by the CLI');
+    with_umask(0, sub { $t->start });
+    modes_ok($t->db, $root ? worker_uid($t) : undef, 'once NGINX started');
+    is($t->post($ep->{path}, custom_body('files-2'))->{json}{status}, 'accepted', 'the workers store calls there');
+    $t->check_error_log;
+    $t->stop;
+};
+
+subtest 'the CLI refuses a store it cannot open or lock, and says why' => sub {
+    my $t = VoxfraTest->new(start => 0);
+    my $db = $t->db;
+    my ($code) = $t->cli('endpoint', 'create', '--org', 'a', '--client', 'b', '--provider', 'custom');
+    is($code, 0, 'a store');
+    my $refused = sub {
+        my ($name, $reason, $as_nobody) = @_;
+        for my $command (['calls', 'list'], ['endpoint', 'create', '--org', 'a', '--client', 'c', '--provider', 'vapi']) {
+            my @cmd = (VoxfraTest->build . '/voxfra', '--db', $db, @$command);
+            unshift @cmd, 'setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--' if $as_nobody;
+            my ($c, $o, $e) = VoxfraTest::run_cmd(@cmd);
+            isnt($c, 0, "$name: `@$command[0,1]` fails");
+            is($o, '', "$name: and prints nothing on stdout");
+            like($e, qr/\Q$db\E/, "$name: stderr names the store") or diag $e;
+            like($e, $reason, "$name: and says why") or diag $e;
+            unlike($e, qr/\n.+\n/, "$name: in one line") or diag $e;
+        }
+    };
+    SKIP: {
+        skip 'runs as nobody: needs root', 10 unless $root;
+        $refused->('another user\'s 0700 store', qr/Permission denied/, 1);
+        system('chown', '-R', 'nobody:nogroup', $db) == 0 or die;
+        chmod 0400, "$db/lock.mdb";
+        $refused->('a lock file it cannot write', qr/Permission denied/, 1);
+        chmod 0600, "$db/lock.mdb";
+        system('chown', '-R', "$>:$)", $db) == 0 or die;
+    }
+    unlink "$db/lock.mdb" or die;
+    mkdir "$db/lock.mdb" or die;
+    $refused->('a lock file that is a directory', qr/Is a directory/);
+    rmdir "$db/lock.mdb" or die;
+    ($code) = $t->cli('calls', 'list');
+    is($code, 0, 'the store opens again once the lock file can be made');
+    open my $fh, '>', "$db/data.mdb" or die;
+    print $fh "not an LMDB file\n" x 512;
+    close $fh;
+    $refused->('a data file that is not LMDB\'s', qr/not an LMDB file|Invalid argument/);
+};
+
+subtest 'no secret in the error or access log' => sub {
+    my $t = VoxfraTest->new(edit => sub {
+        my $c = shift;
+        # Also NGINX's debug log, where it writes every request header:
+        # HMAC secrets never travel, so they must not be there either.
+        $c =~ s{^(error_log .*)$}{$1\nerror_log logs/debug.log debug;}m or die;
+        $c;
+    });
+    my (@secrets, @hmac_secrets);
+    my $ep = $t->create_endpoint(provider => 'custom', client => 'signed', args => ['--hmac']);
+    push @hmac_secrets, $ep->{secret};
+    my $n = 0;
+    my $signed = sub {
+        my ($path, $secret, $want, $ts) = @_;
+        my $body = custom_body('secret-' . ++$n);
+        my $res = $t->post($path, $body, 'X-Voxfra-Signature' => sign($secret, $body, $ts));
+        is($res->{status}, $want, "signed call $n: $want") or diag $res->{body};
+    };
+    $signed->($ep->{path}, $ep->{secret}, 200);
+    my $wrong = 'whsec_' . join '', map { ('a' .. 'z')[rand 26] } 1 .. 32;
+    push @secrets, $wrong;
+    $signed->($ep->{path}, $wrong, 401);
+    $signed->($ep->{path}, $ep->{secret}, 401, time - 3600);
+    is($t->post($ep->{path}, custom_body('unsigned'))->{status}, 401, 'unsigned: 401');
+
+    my $rot = $t->cli_json('endpoint', 'rotate-secret', $ep->{slug}, '--grace', '1h');
+    push @hmac_secrets, $rot->{secret};
+    $signed->($ep->{path}, $ep->{secret}, 200);   # within the grace
+    $signed->($ep->{path}, $rot->{secret}, 200);
+    my $file = $t->dir . '/secret.txt';
+    my $own = 'own_' . join '', map { ('A' .. 'Z')[rand 26] } 1 .. 40;
+    open my $fh, '>', $file or die;
+    print $fh "$own\n";
+    close $fh;
+    push @hmac_secrets, $own;
+    $t->cli_json('endpoint', 'rotate-secret', $ep->{slug}, '--secret-file', $file, '--grace', '1h');
+    $signed->($ep->{path}, $own, 200);
+    $t->reload;
+    my $new = $t->cli_json('endpoint', 'replace', $ep->{slug});
+    push @hmac_secrets, $new->{secret};
+    $signed->($new->{path}, $new->{secret}, 200);
+    $signed->($new->{path}, $own, 401);
+
+    # Vapi's secret travels in a header: NGINX's debug log shows it (NGINX
+    # logs request headers at debug), the error and access logs do not.
+    my $vapi = $t->create_endpoint(provider => 'vapi', client => 'signed', args => ['--hmac']);
+    push @secrets, $vapi->{secret};
+    my $report = $t->fixture('conf/examples/vapi-end-of-call-report.json');
+    is($t->post($vapi->{path}, $report, 'X-Vapi-Secret' => $vapi->{secret})->{status}, 200, 'Vapi, X-Vapi-Secret');
+    is($t->post($vapi->{path}, $report, 'Authorization' => "Bearer $vapi->{secret}")->{status}, 200, 'Vapi, Bearer');
+    is($t->post($vapi->{path}, $report, 'X-Vapi-Secret' => $wrong . 'x')->{status}, 401, 'Vapi, a wrong secret');
+    push @secrets, $wrong . 'x';
+    push @secrets, @hmac_secrets;
+
+    my $logs = $t->error_log . $t->access_log;
+    ok(length $logs > 1000, 'the logs have something in them');
+    my @leaked = grep { index($logs, $_) >= 0 } @secrets;
+    is_deeply(\@leaked, [], scalar(@secrets) . ' secrets: none in error.log or access.log');
+    my $debug = VoxfraTest::slurp($t->dir . '/logs/debug.log');
+    ok($debug =~ /http header/, 'the debug log has the request headers');
+    my @in_debug = grep { index($debug, $_) >= 0 } @hmac_secrets;
+    is_deeply(\@in_debug, [], scalar(@hmac_secrets) . ' HMAC secrets: none even in the debug log');
+    $t->check_error_log;
+};
+
+done_testing;
