@@ -50,7 +50,9 @@ ApiResponse health(const Store* store, MDB_txn* txn, std::string_view request_id
     w.field("requestId", request_id).end_object();
     return ApiResponse{503, std::string(out), false, false};
   }
-  auto [used, size] = store->map_usage();
+  // Plain variables: clang 14 (the fuzz build) cannot capture structured bindings.
+  const std::pair<std::uint64_t, std::uint64_t> usage = store->map_usage();
+  const std::uint64_t used = usage.first, size = usage.second;
   std::uint32_t schema = store->schema_version(txn);
   return ok_response(request_id, [&](JsonWriter& w) {
     w.field("status", "ok").key("store").begin_object();
