@@ -495,6 +495,8 @@ void stats_done(ngx_event_t* ev) {
   if (w->stats_error != 0) {
     if (map_too_small(w->stats_error)) w->remap_wanted = true;
     log_storage_failure(w->counter_failures_log, w->log, "flushing counters", w->stats_error);
+    // Nothing was committed: the next flush carries these counts.
+    w->stats.give_back(w->stats_flushing);
   }
   w->stats_flushing.clear();
   post_write_batch();  // batches may wait for this task to remap

@@ -97,6 +97,19 @@ is_deeply(\%after, { accepted => 40 }, 'both workers store in the grown map (2.4
 like($t->error_log, qr/voxfra: the LMDB map grew from 1048576 to 33554432 bytes/, 'the workers say they took the new size');
 is_deeply([sort $t->worker_pids], \@workers, 'the same workers: nothing restarted');
 
+# Counting goes on through a full map and a resize: every request sent so
+# far is in the endpoint's counters. (Whether a counter flush itself fails
+# depends on which pages are free; a failed one gives its deltas back to the
+# next flush, see StatsAccumulatorTest.DeltasGivenBackAreInTheNextTake.)
+my $sent = @$accepted + 1 + 30 + 1 + 40;
+my $shown;
+for (1 .. 50) {
+    $shown = $t->cli_json('endpoint', 'show', $ep->{slug});
+    last if ($shown->{requests} // 0) >= $sent;
+    sleep 0.2;
+}
+is($shown->{requests}, $sent, "all $sent requests counted, those answered while the map was full too");
+
 # Pruning while NGINX ingests: one call per write transaction, so the
 # workers' commits go on between them.
 my $cut1 = strftime('%Y-%m-%dT%H:%M:%SZ', gmtime(int time));

@@ -34,4 +34,8 @@ void StatsAccumulator::take(std::vector<std::pair<std::string, EndpointStats>>& 
   impl_->deltas.clear();
 }
 
+void StatsAccumulator::give_back(const std::vector<std::pair<std::string, EndpointStats>>& deltas) {
+  for (const auto& [slug, delta] : deltas) impl_->deltas[slug].add(delta);
+}
+
 }  // namespace voxfra

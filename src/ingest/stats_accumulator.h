@@ -24,6 +24,9 @@ class StatsAccumulator {
   bool empty() const;
   // Moves the deltas out (into `out`, cleared first) and starts afresh.
   void take(std::vector<std::pair<std::string, EndpointStats>>& out);
+  // Adds deltas back that could not be flushed (a full map, an I/O error),
+  // so that the next flush carries them instead of losing them.
+  void give_back(const std::vector<std::pair<std::string, EndpointStats>>& deltas);
 
  private:
   struct Impl;
