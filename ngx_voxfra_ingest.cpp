@@ -337,7 +337,6 @@ void write_batch_done(ngx_event_t* ev) {
   done.clear();
   if (w->batch.capacity() < done.capacity()) w->batch.swap(done);  // keep the larger buffer
   post_write_batch();
-  guard_pending(w);
 }
 
 namespace {
@@ -352,12 +351,13 @@ bool post_batch_task(Worker* w) {
 
 }  // namespace
 
+namespace {
+
 // Takes the queued calls that share the first one's idempotency window into
 // a batch and hands it to a pool thread, unless a batch is in flight (its
-// completion calls this again).
-void post_write_batch() {
-  Worker* w = g_worker;
-  if (w == nullptr || w->write.in_flight || w->queue.empty()) return;
+// completion calls post_write_batch again).
+void take_batch(Worker* w) {
+  if (w->write.in_flight || w->queue.empty()) return;
   if (w->remap_wanted) adopt_map_size(w);
   if (w->remap_wanted) return;  // a pool task still runs; its completion calls this again
   w->batch_retried = false;
@@ -381,6 +381,17 @@ void post_write_batch() {
     w->write.in_flight = true;
     write_batch_done(&w->write.task->event);
   }
+}
+
+}  // namespace
+
+// Every change of the queue or of the batch in flight ends here, so the
+// pending timer is armed or disarmed in this one place.
+void post_write_batch() {
+  Worker* w = g_worker;
+  if (w == nullptr) return;
+  take_batch(w);
+  guard_pending(w);
 }
 
 namespace {
@@ -615,7 +626,6 @@ void process_body(ngx_http_request_t* r, RequestCtx* ctx) {
   // Answered when the batch holding the call is committed.
   g_worker->queue.push_back(ctx);
   post_write_batch();
-  guard_pending(g_worker);
 }
 
 void body_read(ngx_http_request_t* r) {

@@ -75,10 +75,7 @@ char* conf_fail(ngx_conf_t* cf, const char* fmt, ...) {
 
 bool adopt_map_size(Worker* w) {
   if (!w->store) w->remap_wanted = false;  // nothing to remap: let nothing wait for it
-  if (!w->remap_wanted || w->write.in_flight || w->stats_task.in_flight || w->sync_task.in_flight ||
-      w->request_log_task.in_flight) {
-    return false;
-  }
+  if (!w->remap_wanted || pool_task_in_flight(w)) return false;
   w->remap_wanted = false;
   const uint64_t before = w->store->map_usage().second;
   bool grew = false;
@@ -606,7 +603,7 @@ void exit_process(ngx_cycle_t* cycle) {
     }
     flush_request_log_at_exit(w);
     if (w->store && w->sync_needed) w->store->sync();
-    if (w->write.in_flight || w->stats_task.in_flight || w->sync_task.in_flight || w->request_log_task.in_flight) {
+    if (pool_task_in_flight(w)) {
       // A pool thread may still use the store; leave it to process exit.
       return;
     }

@@ -223,6 +223,12 @@ ngx_int_t send_body(ngx_http_request_t* r, ngx_uint_t status, ngx_str_t content_
 // A directive setter's message, printed by NGINX after the directive's name.
 char* conf_fail(ngx_conf_t* cf, const char* fmt, ...);
 
+// Whether a pool thread may be using the store (a commit, the counters,
+// a sync, the request history).
+inline bool pool_task_in_flight(const Worker* w) {
+  return w->write.in_flight || w->stats_task.in_flight || w->sync_task.in_flight || w->request_log_task.in_flight;
+}
+
 // LMDB's two ways of saying the map is too small for what is asked of it.
 inline bool map_too_small(int code) { return code == MDB_MAP_FULL || code == MDB_MAP_RESIZED; }
 // Takes a larger map size from the environment when w->remap_wanted and no
