@@ -102,13 +102,7 @@ is_deeply([sort $t->worker_pids], \@workers, 'the same workers: nothing restarte
 # depends on which pages are free; a failed one gives its deltas back to the
 # next flush, see StatsAccumulatorTest.DeltasGivenBackAreInTheNextTake.)
 my $sent = @$accepted + 1 + 30 + 1 + 40;
-my $shown;
-for (1 .. 50) {
-    $shown = $t->cli_json('endpoint', 'show', $ep->{slug});
-    last if ($shown->{requests} // 0) >= $sent;
-    sleep 0.2;
-}
-is($shown->{requests}, $sent, "all $sent requests counted, those answered while the map was full too");
+is($t->endpoint_counted($ep->{slug}, $sent)->{requests}, $sent, "all $sent requests counted, those answered while the map was full too");
 
 # Pruning while NGINX ingests: one call per write transaction, so the
 # workers' commits go on between them.

@@ -160,12 +160,7 @@ subtest 'counters live in shared memory: a killed worker loses none' => sub {
     $t->post($ep->{path}, call_body()) for 1 .. 6;
     $t->post($ep->{path}, '{"callId":') for 1 .. 2;
     kill 'KILL', $t->worker_pids;   # before their next flush
-    my $shown;
-    for (1 .. 50) {
-        sleep 0.2;
-        $shown = $t->cli_json('endpoint', 'show', $ep->{slug});
-        last if ($shown->{requests} // 0) >= 8;
-    }
+    my $shown = $t->endpoint_counted($ep->{slug}, 8);
     is($shown->{requests}, 8, 'every request counted after both workers were killed');
     is($shown->{accepted}, 6, 'accepted');
     is($shown->{rejectedBy}{invalid_json}, 2, 'rejected by reason');

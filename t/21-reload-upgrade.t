@@ -206,13 +206,7 @@ subtest 'binary upgrade under load: USR2, WINCH, QUIT' => sub {
 };
 
 subtest 'the counters counted every request through all of it' => sub {
-    my $shown;
-    for (1 .. 40) {
-        $shown = $t->cli_json('endpoint', 'show', $ep->{slug});
-        last if ($shown->{requests} // 0) >= $sent;
-        sleep 0.25;
-    }
-    is($shown->{requests}, $sent, "$sent requests counted");
+    is($t->endpoint_counted($ep->{slug}, $sent)->{requests}, $sent, "$sent requests counted");
     my $stored = VoxfraLoad::stored($t, '');
     is_deeply($stored->{broken}, [], 'every record whole');
 };

@@ -247,6 +247,19 @@ sub cli_json {
     return $JSON->decode($out);
 }
 
+# $t->endpoint_counted($slug, $n): `endpoint show` once its counters reach $n
+# requests (they reach LMDB with the once-a-second flush), or after 10 s.
+sub endpoint_counted {
+    my ($self, $slug, $n) = @_;
+    my $shown;
+    for (1 .. 50) {
+        $shown = $self->cli_json('endpoint', 'show', $slug);
+        last if ($shown->{requests} // 0) >= $n;
+        sleep 0.2;
+    }
+    return $shown;
+}
+
 sub create_endpoint {
     my ($self, %o) = @_;
     my @args = ('endpoint', 'create', '--org', $o{org} // 'acme', '--client', $o{client} // 'dental',

@@ -30,6 +30,13 @@ class StoreTest : public ::testing::Test {
     o.sync_commits = false;  // tests need no fsync
     return o;
   }
+  // The same environment opened as the CLI's read-only commands open it.
+  StoreOptions read_only_options() const {
+    StoreOptions o = options();
+    o.create = false;
+    o.read_only = true;
+    return o;
+  }
 
   std::string dir_;
 };

@@ -17,26 +17,22 @@
 #include "store/endpoint.h"
 #include "store/request_log.h"
 #include "store/request_log_json.h"
+#include "store_harness.h"
 
 namespace voxfra {
 namespace {
 
-constexpr std::int64_t kWindow = 24 * 3600 * 1000LL;
+using store_harness::kWindow;
 
-class ApiTest : public ::testing::Test {
+class ApiTest : public store_harness::StoreTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/voxfra-api-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    StoreOptions o;
-    o.path = dir_ + "/env";
-    o.sync_commits = false;
-    store_ = std::make_unique<Store>(o);
+    StoreTest::SetUp();
+    store_ = std::make_unique<Store>(options());
   }
   void TearDown() override {
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreTest::TearDown();
   }
 
   // Stores one call event of org/client (custom provider); its sequence.
@@ -91,7 +87,6 @@ class ApiTest : public ::testing::Test {
     return handle_api_request(store_.get(), txn.get(), file, {method, path, query, auth, "req-1"});
   }
 
-  std::string dir_;
   std::unique_ptr<Store> store_;
   UnixMillis clock_ = 1'700'000'000'000;
 };
@@ -441,17 +436,14 @@ TEST_F(ApiTest, OlderEnvironmentWithoutTokensOpensReadOnly) {
     txn.commit();
   }
   store_.reset();
-  StoreOptions o;
-  o.path = dir_ + "/env";
-  o.create = false;
-  o.read_only = true;
-  Store reader(o);
+  Store reader(read_only_options());
   EXPECT_EQ(reader.tokens_dbi(), 0u);
   Txn txn(reader, false);
   EXPECT_TRUE(all_api_tokens(txn.get(), reader).empty());
   txn.commit();
-  o.read_only = false;
-  Store writer(o);  // a writer makes it
+  StoreOptions o = read_only_options();
+  o.read_only = false;  // an existing environment's writer (create off) makes it
+  Store writer(o);
   EXPECT_NE(writer.tokens_dbi(), 0u);
 }
 

@@ -9,6 +9,7 @@
 #include "ingest/request_log_buffer.h"
 #include "store/request_log.h"
 #include "store/store.h"
+#include "store_harness.h"
 
 namespace voxfra {
 namespace {
@@ -78,25 +79,15 @@ TEST(RequestLogBuffer, KeepsTheNewestAndCountsWhatItDrops) {
   EXPECT_EQ(number_of(out[0]), 11);
 }
 
-class RequestLogStoreTest : public ::testing::Test {
+class RequestLogStoreTest : public store_harness::StoreTest {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/voxfra-reqlog-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    StoreTest::SetUp();
     store_ = std::make_unique<Store>(options());
   }
   void TearDown() override {
     store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  StoreOptions options(bool read_only = false) const {
-    StoreOptions o;
-    o.path = dir_ + "/env";
-    o.sync_commits = false;
-    o.read_only = read_only;
-    o.create = !read_only;
-    return o;
+    StoreTest::TearDown();
   }
   void append(std::string_view endpoint, int from, int to, std::size_t keep) {
     std::vector<RequestLogEntry> batch;
@@ -119,7 +110,6 @@ class RequestLogStoreTest : public ::testing::Test {
     return st.ms_entries;
   }
 
-  std::string dir_;
   std::unique_ptr<Store> store_;
 };
 
@@ -188,7 +178,7 @@ TEST_F(RequestLogStoreTest, AnOlderEnvironmentGainsTheDatabaseFromAWriter) {
   }
   store_.reset();
   {
-    Store reader(options(true));
+    Store reader(read_only_options());
     EXPECT_FALSE(reader.has_request_log());
     Txn txn(reader, false);
     EXPECT_TRUE(read_request_log(txn, reader, "ep_a", 10).empty());
