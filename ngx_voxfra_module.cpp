@@ -559,6 +559,7 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
     options.path = std::string(view(mcf->store_path));
     options.map_size = mcf->map_size;
     options.sync_commits = mcf->durability == Durability::fsync;
+    options.sync_meta_after_unlock = options.sync_commits;  // see StoreOptions
     options.create = false;
     w->sync_needed = mcf->durability == Durability::os;
     w->write.task = make_task(cycle, w.get(), write_batch_thread, write_batch_done);

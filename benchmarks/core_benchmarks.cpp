@@ -87,15 +87,18 @@ struct PaddedBody {
   std::size_t size;
 };
 
-// Text made of letters, spaces and punctuation only (nothing to escape), of
-// exactly `n` bytes: transcript padding.
+// JSON string content of exactly `n` bytes, a transcript as providers send
+// one (and as scripts/bench's wrk script does): one line a turn, each line
+// ended by an escaped newline that the record writer escapes again.
 std::string conversation(std::size_t n) {
   static constexpr std::string_view kUnit =
-      "Agent: Thanks for calling, how can I help you today? "
-      "User: I would like to move my appointment to Friday morning, please. ";
+      "Agent: Thanks for calling, how can I help you today?\\n"
+      "User: I would like to move my appointment to Friday morning, please.\\n";
   std::string out;
   while (out.size() < n) out += kUnit;
   out.resize(n);
+  // Never end on half an escape: a lone backslash would eat the quote.
+  if (!out.empty() && out.back() == '\\') out.back() = ' ';
   return out;
 }
 

@@ -1,11 +1,10 @@
 #include "auth/hmac.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 
@@ -14,12 +13,7 @@ namespace voxfra {
 namespace {
 
 // Fetched once: an explicit fetch per call would take OpenSSL's provider
-// lock on every request. Never freed; the process keeps them to the end.
-EVP_MAC* hmac_algorithm() {
-  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  return mac;
-}
-
+// lock on every request. Never freed; the process keeps it to the end.
 EVP_MD* sha256_algorithm() {
   static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   return md;
@@ -29,9 +23,31 @@ EVP_MD* sha256_algorithm() {
   throw std::runtime_error(std::string("OpenSSL failed to compute ") + what);
 }
 
-struct MacCtxFree {
-  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
+
+// One digest context per thread (an NGINX worker, a pool thread, the CLI),
+// reset for each digest: a context made and freed per call, and OpenSSL's
+// HMAC object that looks its digest up by name on every init, cost more
+// than hashing a 2 KB body.
+EVP_MD_CTX* digest_context(const char* what) {
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  EVP_MD* md = sha256_algorithm();
+  if (!ctx || md == nullptr || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1) openssl_failed(what);
+  return ctx.get();
+}
+
+void digest_update(EVP_MD_CTX* ctx, const void* data, std::size_t size, const char* what) {
+  if (size != 0 && EVP_DigestUpdate(ctx, data, size) != 1) openssl_failed(what);
+}
+
+Sha256Digest digest_final(EVP_MD_CTX* ctx, const char* what) {
+  Sha256Digest out;
+  unsigned int written = 0;
+  if (EVP_DigestFinal_ex(ctx, out.data(), &written) != 1 || written != out.size()) openssl_failed(what);
+  return out;
+}
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
@@ -61,35 +77,31 @@ int base64_value(char c, Base64Alphabet a) {
 
 }  // namespace
 
+// RFC 2104 over SHA-256: H((K ^ opad) || H((K ^ ipad) || message)), with K
+// the key zero-padded to the 64-byte block (hashed first when longer).
 Sha256Digest hmac_sha256(std::string_view key, std::span<const std::string_view> parts) {
-  EVP_MAC* mac = hmac_algorithm();
-  if (mac == nullptr) openssl_failed("HMAC (no HMAC algorithm)");
-  std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_new(mac));
-  if (!ctx) openssl_failed("HMAC");
+  constexpr std::size_t kBlock = 64;
+  unsigned char block_key[kBlock] = {};
+  if (key.size() > kBlock) {
+    Sha256Digest hashed = sha256(key);
+    std::memcpy(block_key, hashed.data(), hashed.size());
+  } else if (!key.empty()) {
+    std::memcpy(block_key, key.data(), key.size());
+  }
+  unsigned char pad[kBlock];
+  for (std::size_t i = 0; i < kBlock; ++i) pad[i] = block_key[i] ^ 0x36;
+  EVP_MD_CTX* ctx = digest_context("HMAC");
+  digest_update(ctx, pad, kBlock, "HMAC");
+  for (std::string_view part : parts) digest_update(ctx, part.data(), part.size(), "HMAC");
+  const Sha256Digest inner = digest_final(ctx, "HMAC");
 
-  char digest_name[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end(),
-  };
-  // A null key pointer means "keep the previous key" to EVP_MAC_init, so an
-  // empty key still needs a real address.
-  static const unsigned char kNoKey = 0;
-  const unsigned char* key_bytes =
-      key.empty() ? &kNoKey : reinterpret_cast<const unsigned char*>(key.data());
-  if (EVP_MAC_init(ctx.get(), key_bytes, key.size(), params) != 1) openssl_failed("HMAC");
-  for (std::string_view part : parts) {
-    if (!part.empty() &&
-        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(part.data()),
-                       part.size()) != 1) {
-      openssl_failed("HMAC");
-    }
-  }
-  Sha256Digest out;
-  std::size_t written = 0;
-  if (EVP_MAC_final(ctx.get(), out.data(), &written, out.size()) != 1 || written != out.size()) {
-    openssl_failed("HMAC");
-  }
+  for (std::size_t i = 0; i < kBlock; ++i) pad[i] = block_key[i] ^ 0x5c;
+  ctx = digest_context("HMAC");
+  digest_update(ctx, pad, kBlock, "HMAC");
+  digest_update(ctx, inner.data(), inner.size(), "HMAC");
+  Sha256Digest out = digest_final(ctx, "HMAC");
+  OPENSSL_cleanse(block_key, sizeof block_key);
+  OPENSSL_cleanse(pad, sizeof pad);
   return out;
 }
 
@@ -98,14 +110,9 @@ Sha256Digest hmac_sha256(std::string_view key, std::initializer_list<std::string
 }
 
 Sha256Digest sha256(std::string_view bytes) {
-  EVP_MD* md = sha256_algorithm();
-  Sha256Digest out;
-  unsigned int written = 0;
-  if (md == nullptr || EVP_Digest(bytes.data(), bytes.size(), out.data(), &written, md, nullptr) != 1 ||
-      written != out.size()) {
-    openssl_failed("SHA-256");
-  }
-  return out;
+  EVP_MD_CTX* ctx = digest_context("SHA-256");
+  digest_update(ctx, bytes.data(), bytes.size(), "SHA-256");
+  return digest_final(ctx, "SHA-256");
 }
 
 std::string hex_encode(std::span<const unsigned char> bytes) {

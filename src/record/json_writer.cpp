@@ -1,6 +1,7 @@
 #include "record/json_writer.h"
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -34,10 +35,12 @@ constexpr std::array<ByteClass, 256> make_byte_classes() {
 
 constexpr std::array<ByteClass, 256> kByteClasses = make_byte_classes();
 
-// Whether all eight bytes at `p` are plain (printable ASCII, not '"' or
-// '\\'): the byte tests of "Bit Twiddling Hacks" (haszero, hasless), which
-// are exact for "is there such a byte".
-bool plain_word(const char* p) {
+// The bytes among the eight at `p` that are not plain (a control byte, '"',
+// '\\', or 0x80 and above), as a mask with the high bit of each such byte
+// set; 0 when all eight are plain. The tests of "Bit Twiddling Hacks"
+// (haszero, hasless) may also flag a byte above a flagged one, never below:
+// the lowest flag is always a byte that needs attention.
+std::uint64_t special_bytes(const char* p) {
   std::uint64_t w;
   std::memcpy(&w, p, sizeof w);
   constexpr std::uint64_t kOnes = 0x0101010101010101ull;
@@ -45,7 +48,23 @@ bool plain_word(const char* p) {
   auto has_zero = [](std::uint64_t x) { return (x - kOnes) & ~x & kHighs; };
   const std::uint64_t control = (w - kOnes * 0x20) & ~w & kHighs;  // a byte below 0x20
   const std::uint64_t high = w & kHighs;                            // a byte of 0x80 or above
-  return (control | high | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\'))) == 0;
+  return control | high | has_zero(w ^ (kOnes * '"')) | has_zero(w ^ (kOnes * '\\'));
+}
+
+// The position of the first byte at or after `pos` that is not plain, or
+// `text.size()`. Transcripts are mostly plain ASCII with a newline every
+// line: eight bytes at a time, then straight to the flagged byte (a byte at
+// a time was the largest cost of storing an 8 KB report).
+std::size_t next_special(std::string_view text, std::size_t pos) {
+  if constexpr (std::endian::native == std::endian::little) {
+    for (; pos + sizeof(std::uint64_t) <= text.size(); pos += sizeof(std::uint64_t)) {
+      if (std::uint64_t special = special_bytes(text.data() + pos)) {
+        return pos + static_cast<std::size_t>(std::countr_zero(special)) / 8;
+      }
+    }
+  }
+  while (pos < text.size() && kByteClasses[static_cast<unsigned char>(text[pos])] == ByteClass::plain) ++pos;
+  return pos;
 }
 
 constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD
@@ -122,19 +141,9 @@ void append_json_escaped(std::pmr::string& out, std::string_view value) {
   // replacement interrupts a run.
   std::size_t run_start = 0;
   std::size_t pos = 0;
-  while (pos < value.size()) {
-    // Transcripts are mostly plain ASCII: pass over it a word at a time (a
-    // byte at a time was the largest cost of storing an 8 KB report).
-    while (pos + sizeof(std::uint64_t) <= value.size() && plain_word(value.data() + pos)) {
-      pos += sizeof(std::uint64_t);
-    }
-    if (pos == value.size()) break;
+  while ((pos = next_special(value, pos)) < value.size()) {
     const auto byte = static_cast<unsigned char>(value[pos]);
     const ByteClass byte_class = kByteClasses[byte];
-    if (byte_class == ByteClass::plain) {
-      ++pos;
-      continue;
-    }
     std::size_t skip = 1;
     if (byte_class == ByteClass::multibyte) {
       std::size_t length = utf8_sequence_length(value, pos, &skip);

@@ -47,6 +47,7 @@ unsigned environment_flags(const StoreOptions& o) {
   unsigned flags = 0;
   if (o.no_tls) flags |= MDB_NOTLS;
   if (!o.sync_commits) flags |= MDB_NOSYNC;
+  if (o.sync_commits && o.sync_meta_after_unlock && !o.read_only) flags |= MDB_NOMETASYNC;
   if (o.read_only) flags |= MDB_RDONLY;
   return flags;
 }
@@ -227,7 +228,9 @@ int append_in_one_txn(MDB_env* env, MDB_dbi calls_db, MDB_dbi callidx, PendingCa
 
 }  // namespace
 
-Store::Store(const StoreOptions& options) : path_(options.path) {
+Store::Store(const StoreOptions& options)
+    : path_(options.path),
+      sync_after_commit_(options.sync_commits && options.sync_meta_after_unlock && !options.read_only) {
   const bool may_create = options.create && !options.read_only;
   if (may_create) make_directories(path_);
   const bool is_new = !file_exists(path_ + "/data.mdb");
@@ -284,6 +287,18 @@ void Store::append_calls(PendingCall* const* calls, std::size_t count, UnixMilli
     rc = ENOMEM;
   } catch (...) {
     rc = EIO;
+  }
+  if (rc == 0 && sync_after_commit_) {
+    // The commit synced its data pages; its meta page (what makes them the
+    // newest state) is synced now, outside the writer lock.
+    rc = mdb_env_sync(env_, 1);
+    if (rc == 0) return;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (calls[i]->result == PendingCall::Result::failed) continue;
+      calls[i]->result = PendingCall::Result::failed;
+      calls[i]->error = rc;
+    }
+    return;
   }
   if (rc == 0) return;
   // The transaction was aborted: nothing of this batch is in the store.

@@ -36,6 +36,18 @@ TEST(Hmac, EmptyKeyIsAKeyNotAnError) {
   EXPECT_EQ(hex(hmac_sha256("", {"abc"})), "fd7adb152c05ef80dccf50a1fa4c05d5a3ec6da95575fc312ae7c5d091836351");
 }
 
+TEST(Hmac, KeysOfABlockAndLonger) {
+  // RFC 4231 test case 6: a 131-byte key is hashed first.
+  EXPECT_EQ(hex(hmac_sha256(std::string(131, '\xaa'), {"Test Using Larger Than Block-Size Key - Hash Key First"})),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // printf abc | openssl dgst -sha256 -hmac "$(printf 'k%.0s' $(seq 64))"  (exactly one block)
+  EXPECT_EQ(hex(hmac_sha256(std::string(64, 'k'), {"abc"})),
+            "ae0c0e4a2340cf50185eb46aaa8723f4769153661612e212fb0d1fa3170c6202");
+  // ... and with 65 'k': one byte over, hashed.
+  EXPECT_EQ(hex(hmac_sha256(std::string(65, 'k'), {"abc"})),
+            "ed378e5dfa30dc98814ba09b2e610d9b6af66054922ceef9480da094a3f11b2d");
+}
+
 TEST(Hmac, Sha256) {
   // printf '%s' "abc" | openssl dgst -sha256
   EXPECT_EQ(hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -118,6 +118,40 @@ TEST(JsonEscape, EveryByteAtEveryOffsetOfAPlainRun) {
   }
 }
 
+// Two bytes of interest in one word: the scan jumps to the lowest flagged
+// byte, and the bit tricks it uses may also flag a plain byte just above a
+// special one ('#' after '"', ']' after '\\', 0x21 after a control byte).
+// Each must still come out as itself.
+TEST(JsonEscape, TwoBytesOfInterestInOneWord) {
+  const std::string specials = std::string("\"\\\n\x01\x1f\xff", 6);
+  const std::string neighbours = specials + "#]!a ~\x7f";
+  auto one = [](char c) {
+    switch (c) {
+      case '"': return std::string("\\\"");
+      case '\\': return std::string("\\\\");
+      case '\n': return std::string("\\n");
+      case '\x01': return std::string("\\u0001");
+      case '\x1f': return std::string("\\u001f");
+      case '\xff': return std::string("\xEF\xBF\xBD");
+      default: return std::string(1, c);
+    }
+  };
+  for (char first : specials) {
+    for (char second : neighbours) {
+      for (std::size_t i = 0; i < 16; ++i) {
+        for (std::size_t j = i + 1; j < 17; ++j) {
+          std::string text(17, 'a');
+          text[i] = first;
+          text[j] = second;
+          std::string want;
+          for (char c : text) want += one(c);
+          ASSERT_EQ(escaped(text), want) << "bytes " << int(first) << " at " << i << ", " << int(second) << " at " << j;
+        }
+      }
+    }
+  }
+}
+
 TEST(JsonEscape, AppendsToWhatIsThere) {
   std::pmr::string out = "prefix:";
   append_json_escaped(out, "\"");

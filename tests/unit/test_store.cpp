@@ -80,6 +80,33 @@ TEST_F(StoreTest, AppendNumbersCallsFromOne) {
   EXPECT_EQ(stored_json(store, 1), R"({"id":"0000000000000001","callId":"a"})");
 }
 
+// durability=fsync as the module opens the store: LMDB syncs data pages in
+// the commit and leaves the meta page to append_calls (MDB_NOMETASYNC), which
+// syncs it before returning. The CLI's own synced store keeps LMDB's two
+// syncs inside the commit.
+TEST_F(StoreTest, SyncedBatchesSyncTheirMetaPageAfterTheCommit) {
+  StoreOptions o = options();
+  o.sync_commits = true;
+  o.sync_meta_after_unlock = true;
+  {
+    Store store(o);
+    unsigned flags = 0;
+    ASSERT_EQ(mdb_env_get_flags(store.env(), &flags), 0);
+    EXPECT_TRUE(flags & MDB_NOMETASYNC);
+    EXPECT_FALSE(flags & MDB_NOSYNC);
+    TestCall a("a"), b("b");
+    append(store, {&a, &b}, 1000);
+    EXPECT_EQ(a.call.result, PendingCall::Result::stored);
+    EXPECT_EQ(b.call.result, PendingCall::Result::stored);
+  }
+  o.sync_meta_after_unlock = false;
+  Store cli(o);
+  unsigned flags = 0;
+  ASSERT_EQ(mdb_env_get_flags(cli.env(), &flags), 0);
+  EXPECT_FALSE(flags & (MDB_NOMETASYNC | MDB_NOSYNC));
+  EXPECT_EQ(count_entries(cli, cli.calls_dbi()), 2u);
+}
+
 TEST_F(StoreTest, DuplicateWithinTheWindowIsNotStoredAgain) {
   Store store(options());
   TestCall first("same"), again("same"), later("same");
