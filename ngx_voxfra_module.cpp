@@ -479,7 +479,8 @@ ngx_int_t init_module(ngx_cycle_t* cycle) {
   return NGX_OK;
 }
 // ---------------------------------------------------------------------------
-// Worker lifecycle: open the store, flush counters once a second.
+// Worker lifecycle: open the store, flush counters once a second, sync
+// (durability=os) ten times a second.
 
 void stats_thread(void* data, ngx_log_t*) {
   auto* w = static_cast<Worker*>(data);
@@ -539,12 +540,18 @@ void flush_timer(ngx_event_t* ev) {
         if (!w->stats_flushing.empty()) post_task(w, w->stats_task);
       }
       flush_request_log(w);
-      if (w->sync_needed) post_task(w, w->sync_task);
     }
   } catch (const std::exception& e) {
     ngx_log_error(NGX_LOG_ALERT, w->log, 0, "voxfra: %s", e.what());
   }
   if (!ngx_exiting && !ngx_terminate) ngx_add_timer(ev, kFlushInterval);
+}
+
+void sync_timer(ngx_event_t* ev) {
+  auto* w = static_cast<Worker*>(ev->data);
+  // While a remap waits for the pool tasks to finish, start none.
+  if (w->store && !w->remap_wanted) post_task(w, w->sync_task);
+  if (!ngx_exiting && !ngx_terminate) ngx_add_timer(ev, kSyncInterval);
 }
 
 ngx_int_t init_process(ngx_cycle_t* cycle) {
@@ -583,6 +590,11 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
     w->flush_timer.log = cycle->log;
     w->flush_timer.cancelable = 1;
     if (w->store) ngx_add_timer(&w->flush_timer, kFlushInterval);
+    w->sync_timer.handler = sync_timer;
+    w->sync_timer.data = w.get();
+    w->sync_timer.log = cycle->log;
+    w->sync_timer.cancelable = 1;
+    if (w->store && w->sync_needed) ngx_add_timer(&w->sync_timer, kSyncInterval);
     g_worker = w.release();
   } catch (const std::exception& e) {
     ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "voxfra: %s", e.what());

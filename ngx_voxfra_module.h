@@ -41,7 +41,14 @@ extern "C" ngx_module_t ngx_http_voxfra_module;
 
 namespace voxfra_ngx {
 
-constexpr ngx_msec_t kFlushInterval = 1000;  // counters, and syncs under durability=os
+constexpr ngx_msec_t kFlushInterval = 1000;  // counters and request history
+// durability=os: how often the store is synced. Each sync writes back what
+// arrived since the last, and ext4 allocates its blocks then (delayed
+// allocation), holding the inode's block-map lock that a commit's pwrite of
+// a new page waits for (ext4_da_get_block_prep): a second's worth (hundreds
+// of MB under load) held commits 50-110 ms, a tenth of a second's about 10.
+// It also bounds what a machine crash can lose.
+constexpr ngx_msec_t kSyncInterval = 100;
 // Failures that come in bursts (a full map, a scanner's unknown slugs) are
 // logged at most once per interval and worker, with the count left out.
 constexpr int64_t kBurstLogInterval = 10000;
@@ -134,6 +141,7 @@ struct Worker {
   int sync_error = 0;
   WriteTask sync_task{};
   bool sync_needed = false;
+  ngx_event_t sync_timer{};  // durability=os: every kSyncInterval
 
   // Shared by every worker (ngx_voxfra_metrics.cpp); nullptr without a store.
   voxfra::metrics::Counters* counters = nullptr;

@@ -8,6 +8,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace voxfra {
 
 namespace {
@@ -56,6 +60,22 @@ std::uint64_t special_bytes(const char* p) {
 // line: eight bytes at a time, then straight to the flagged byte (a byte at
 // a time was the largest cost of storing an 8 KB report).
 std::size_t next_special(std::string_view text, std::size_t pos) {
+#if defined(__SSE2__)
+  // Sixteen bytes at a time where SSE2 is there (every x86-64): a signed
+  // "less than 0x20" holds for control bytes and, the bytes being negative
+  // as signed, for every byte of 0x80 and above, exactly the bytes wanted.
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (; pos + 16 <= text.size(); pos += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + pos));
+    const __m128i special = _mm_or_si128(_mm_cmplt_epi8(v, space),
+                                         _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
+    if (const int mask = _mm_movemask_epi8(special)) {
+      return pos + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(mask)));
+    }
+  }
+#endif
   if constexpr (std::endian::native == std::endian::little) {
     for (; pos + sizeof(std::uint64_t) <= text.size(); pos += sizeof(std::uint64_t)) {
       if (std::uint64_t special = special_bytes(text.data() + pos)) {
