@@ -568,7 +568,11 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
     options.sync_commits = mcf->durability == Durability::fsync;
     options.sync_meta_after_unlock = options.sync_commits;  // see StoreOptions
     options.create = false;
+    // One worker syncs for all: fdatasync writes back every dirty page of
+    // the file, whichever process wrote it. Each worker still syncs as it
+    // exits.
     w->sync_needed = mcf->durability == Durability::os;
+    w->sync_on_timer = w->sync_needed && ngx_worker == 0;
     w->write.task = make_task(cycle, w.get(), write_batch_thread, write_batch_done);
     w->stats_task.task = make_task(cycle, w.get(), stats_thread, stats_done);
     w->sync_task.task = make_task(cycle, w.get(), sync_thread, sync_done);
@@ -594,7 +598,7 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
     w->sync_timer.data = w.get();
     w->sync_timer.log = cycle->log;
     w->sync_timer.cancelable = 1;
-    if (w->store && w->sync_needed) ngx_add_timer(&w->sync_timer, kSyncInterval);
+    if (w->store && w->sync_on_timer) ngx_add_timer(&w->sync_timer, kSyncInterval);
     g_worker = w.release();
   } catch (const std::exception& e) {
     ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "voxfra: %s", e.what());

@@ -18,6 +18,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -100,6 +101,15 @@ struct PendingCall {
   int error = 0;               // failed: the LMDB code
 };
 
+// The calls of one write transaction, looked up for duplicates within
+// `window_ms` before `now`.
+struct CallBatch {
+  PendingCall* const* calls = nullptr;
+  std::size_t count = 0;
+  UnixMillis now = 0;
+  std::int64_t window_ms = 0;
+};
+
 // org \0 client \0 provider \0 call id \0 event, appended to `out`.
 void make_idempotency_key(std::string& out, std::string_view org, std::string_view client,
                           Provider provider, std::string_view call_id, std::string_view event);
@@ -131,6 +141,14 @@ class Store {
   // writers (LMDB serializes them); never throws.
   void append_calls(PendingCall* const* calls, std::size_t count, UnixMillis now,
                     std::int64_t window_ms);
+  // The same for a batch chosen by `take` once this thread holds LMDB's
+  // writer lock, so that calls queued while another process commits join
+  // this transaction instead of waiting for the next (the module's write
+  // queue). `take` is called exactly once, also when the transaction cannot
+  // begin (its calls then fail); what it returns stays valid until this
+  // returns. An exception from `take` aborts the transaction and leaves the
+  // results to the caller.
+  void append_calls_taken_late(const std::function<CallBatch()>& take);
 
   // Adds counter deltas (slug, delta) in one write transaction. Returns the
   // LMDB code, 0 on success. Never throws.

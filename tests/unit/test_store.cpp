@@ -2,9 +2,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/store.h"
@@ -105,6 +108,44 @@ TEST_F(StoreTest, SyncedBatchesSyncTheirMetaPageAfterTheCommit) {
   ASSERT_EQ(mdb_env_get_flags(cli.env(), &flags), 0);
   EXPECT_FALSE(flags & (MDB_NOMETASYNC | MDB_NOSYNC));
   EXPECT_EQ(count_entries(cli, cli.calls_dbi()), 2u);
+}
+
+// The module's write queue: the batch is chosen once the writer lock is
+// held, so that what was queued while another writer committed goes in too.
+TEST_F(StoreTest, ALateBatchIsTakenOnceTheWriterLockIsHeld) {
+  Store store(options());
+  std::atomic<bool> other_writer_done{false};
+  MDB_txn* other = nullptr;
+  ASSERT_EQ(mdb_txn_begin(store.env(), nullptr, 0, &other), 0);  // another writer holds the lock
+  TestCall early("early"), late("late");
+  std::vector<PendingCall*> queued{&early.call};
+  bool taken_after_the_other = false;
+  int takes = 0;
+  std::thread writer([&] {
+    store.append_calls_taken_late([&] {
+      ++takes;
+      taken_after_the_other = other_writer_done.load();
+      return CallBatch{queued.data(), queued.size(), 1000, kWindow};
+    });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  queued.push_back(&late.call);  // queued while the other writer commits
+  other_writer_done = true;
+  mdb_txn_abort(other);
+  writer.join();
+  EXPECT_EQ(takes, 1);
+  EXPECT_TRUE(taken_after_the_other);
+  EXPECT_EQ(early.call.result, PendingCall::Result::stored);
+  EXPECT_EQ(late.call.result, PendingCall::Result::stored);
+  EXPECT_EQ(count_entries(store, store.calls_dbi()), 2u);
+
+  // An empty batch commits nothing; a throwing `take` leaves no transaction.
+  store.append_calls_taken_late([] { return CallBatch{}; });
+  store.append_calls_taken_late([]() -> CallBatch { throw std::runtime_error("no batch"); });
+  TestCall after("after");
+  append(store, {&after}, 1001);
+  EXPECT_EQ(after.call.result, PendingCall::Result::stored);
+  EXPECT_EQ(after.call.sequence, 3u);
 }
 
 TEST_F(StoreTest, DuplicateWithinTheWindowIsNotStoredAgain) {
