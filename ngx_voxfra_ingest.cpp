@@ -269,27 +269,6 @@ void finish_stored(RequestCtx* ctx) {
   ngx_http_finalize_request(r, rc);
 }
 
-bool queue_empty(Worker* w) {
-  std::lock_guard<std::mutex> lock(w->queue_mutex);
-  return w->queue.empty();
-}
-
-// Moves the queued calls that share the first one's idempotency window into
-// the batch. The caller holds queue_mutex.
-void move_queue_into_batch(Worker* w) {
-  if (w->queue.empty()) return;
-  w->batch_now = voxfra::now_millis();
-  w->batch_window = static_cast<int64_t>(w->queue.front()->idempotency_window);
-  size_t taken = 0;
-  for (RequestCtx* ctx : w->queue) {
-    if (static_cast<int64_t>(ctx->idempotency_window) != w->batch_window) break;
-    w->batch.push_back(ctx);
-    w->batch_calls.push_back(&ctx->call);
-    ++taken;
-  }
-  w->queue.erase(w->queue.begin(), w->queue.begin() + static_cast<std::ptrdiff_t>(taken));
-}
-
 // Arms the worker's pending timer while a call is queued or being written,
 // and disarms it when none is (Worker::pending_timer); the timer itself
 // only looks again.
@@ -300,7 +279,7 @@ void guard_pending(Worker* w) {
     ev->data = w;
     ev->log = w->log;
   }
-  bool pending = w->write.in_flight || !queue_empty(w);
+  bool pending = w->write.in_flight || !w->queue.empty();
   if (pending && !ev->timer_set) {
     ngx_add_timer(ev, kFlushInterval);
   } else if (!pending && ev->timer_set) {
@@ -311,22 +290,10 @@ void guard_pending(Worker* w) {
 }  // namespace
 
 void write_batch_thread(void* data, ngx_log_t*) {
-  // A pool thread: only the store, the batch, which the event loop does not
-  // touch while the task is in flight, and the queue, under its mutex.
+  // A pool thread: only the store and the batch, which the event loop does
+  // not touch while the task is in flight.
   auto* w = static_cast<Worker*>(data);
-  if (!w->batch_calls.empty()) {
-    // The same batch again, in a grown map (retry_in_grown_map).
-    w->store->append_calls(w->batch_calls.data(), w->batch_calls.size(), w->batch_now, w->batch_window);
-    return;
-  }
-  // The batch is what is queued once this thread holds LMDB's writer lock:
-  // under durability=fsync the other worker's commit takes a sync or two,
-  // and the calls that arrive meanwhile are stored with this one.
-  w->store->append_calls_taken_late([w] {
-    std::lock_guard<std::mutex> lock(w->queue_mutex);
-    move_queue_into_batch(w);
-    return voxfra::CallBatch{w->batch_calls.data(), w->batch_calls.size(), w->batch_now, w->batch_window};
-  });
+  w->store->append_calls(w->batch_calls.data(), w->batch_calls.size(), w->batch_now, w->batch_window);
 }
 
 namespace {
@@ -386,21 +353,26 @@ bool post_batch_task(Worker* w) {
 
 namespace {
 
-// Hands the queued calls to a pool thread, which takes them as its batch
-// (write_batch_thread), unless a batch is in flight (its completion calls
-// post_write_batch again).
+// Takes the queued calls that share the first one's idempotency window into
+// a batch and hands it to a pool thread, unless a batch is in flight (its
+// completion calls post_write_batch again).
 void take_batch(Worker* w) {
-  if (w->write.in_flight || queue_empty(w)) return;
+  if (w->write.in_flight || w->queue.empty()) return;
   if (w->remap_wanted) adopt_map_size(w);
   if (w->remap_wanted) return;  // a pool task still runs; its completion calls this again
   w->batch_retried = false;
+  w->batch_window = static_cast<int64_t>(w->queue.front()->idempotency_window);
+  size_t taken = 0;
+  for (RequestCtx* ctx : w->queue) {
+    if (static_cast<int64_t>(ctx->idempotency_window) != w->batch_window) break;
+    w->batch.push_back(ctx);
+    w->batch_calls.push_back(&ctx->call);
+    ++taken;
+  }
+  w->queue.erase(w->queue.begin(), w->queue.begin() + static_cast<std::ptrdiff_t>(taken));
   if (!w->store || !post_batch_task(w)) {
     // No store (LMDB could not remap), or the pool's queue is full: fail
     // the batch now rather than hold it.
-    {
-      std::lock_guard<std::mutex> lock(w->queue_mutex);
-      move_queue_into_batch(w);
-    }
     for (auto* call : w->batch_calls) {
       call->result = voxfra::PendingCall::Result::failed;
       call->error = w->store ? EAGAIN : EIO;
@@ -652,10 +624,7 @@ void process_body(ngx_http_request_t* r, RequestCtx* ctx) {
     return;
   }
   // Answered when the batch holding the call is committed.
-  {
-    std::lock_guard<std::mutex> lock(g_worker->queue_mutex);
-    g_worker->queue.push_back(ctx);
-  }
+  g_worker->queue.push_back(ctx);
   post_write_batch();
 }
 

@@ -566,7 +566,6 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
     options.path = std::string(view(mcf->store_path));
     options.map_size = mcf->map_size;
     options.sync_commits = mcf->durability == Durability::fsync;
-    options.sync_meta_after_unlock = options.sync_commits;  // see StoreOptions
     options.create = false;
     // One worker syncs for all: fdatasync writes back every dirty page of
     // the file, whichever process wrote it. Each worker still syncs as it

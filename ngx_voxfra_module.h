@@ -16,7 +16,6 @@ extern "C" {
 }
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -119,13 +118,9 @@ struct Worker {
   ngx_log_t* log = nullptr;
   ngx_array_t* zones = nullptr;  // of ngx_shm_zone_t*: where the counters are
 
-  // Accepted calls wait in `queue` until the writer thread takes them, in
+  // Accepted calls wait here until the writer thread takes them, in
   // batches: one LMDB commit (and fsync) for all calls that arrived while
-  // the previous commit was on disk (group commit). The pool thread takes
-  // its batch once it holds LMDB's writer lock (take_queued_batch), so that
-  // calls that arrive while another worker commits join it; hence the
-  // mutex, which guards `queue` and, while a write is in flight, the batch.
-  std::mutex queue_mutex;
+  // the previous commit was on disk (group commit).
   std::vector<RequestCtx*> queue;
   std::vector<RequestCtx*> batch;  // owned by the writer thread while in flight
   std::vector<voxfra::PendingCall*> batch_calls;

@@ -48,7 +48,6 @@ void BM_StoreAppend(benchmark::State& state, bool sync) {
   options.path = dir.path() + "/env";
   options.map_size = 8ULL << 30;
   options.sync_commits = sync;
-  options.sync_meta_after_unlock = sync;  // as the module opens it under durability=fsync
   options.create = true;
   Store store(options);
 

@@ -47,7 +47,6 @@ unsigned environment_flags(const StoreOptions& o) {
   unsigned flags = 0;
   if (o.no_tls) flags |= MDB_NOTLS;
   if (!o.sync_commits) flags |= MDB_NOSYNC;
-  if (o.sync_commits && o.sync_meta_after_unlock && !o.read_only) flags |= MDB_NOMETASYNC;
   if (o.read_only) flags |= MDB_RDONLY;
   return flags;
 }
@@ -192,17 +191,20 @@ bool open_later_database(MDB_env* env, const std::string& path, const char* name
   return false;
 }
 
-// Appends `batch` in `txn` (which holds the writer lock) and commits.
-int append_in_txn(MDB_txn* txn, MDB_dbi calls_db, MDB_dbi callidx, const CallBatch& batch) {
+int append_in_one_txn(MDB_env* env, MDB_dbi calls_db, MDB_dbi callidx, PendingCall* const* calls,
+                      std::size_t count, UnixMillis now, std::int64_t window_ms) {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env, nullptr, 0, &txn);
+  if (rc != 0) return rc;
   lmdb::AbortGuard guard(txn);
   std::optional<std::uint64_t> next_sequence;
-  for (std::size_t i = 0; i < batch.count; ++i) {
-    PendingCall& call = *batch.calls[i];
+  for (std::size_t i = 0; i < count; ++i) {
+    PendingCall& call = *calls[i];
     if (call.result == PendingCall::Result::failed) continue;
     // A duplicate earlier in this batch is found here too: the transaction
     // sees its own writes.
     std::optional<std::uint64_t> stored;
-    int rc = find_recent(txn, callidx, call.idempotency_key, batch.now, batch.window_ms, stored);
+    rc = find_recent(txn, callidx, call.idempotency_key, now, window_ms, stored);
     if (rc != 0) return rc;
     if (stored) {
       call.result = PendingCall::Result::duplicate;
@@ -215,7 +217,7 @@ int append_in_txn(MDB_txn* txn, MDB_dbi calls_db, MDB_dbi callidx, const CallBat
       if (rc != 0) return rc;
       next_sequence = last + 1;
     }
-    rc = append_one(txn, calls_db, callidx, call, *next_sequence, batch.now);
+    rc = append_one(txn, calls_db, callidx, call, *next_sequence, now);
     if (rc != 0) return rc;
     call.result = PendingCall::Result::stored;
     call.sequence = (*next_sequence)++;
@@ -223,21 +225,9 @@ int append_in_txn(MDB_txn* txn, MDB_dbi calls_db, MDB_dbi callidx, const CallBat
   return guard.commit();
 }
 
-void fail_calls(const CallBatch& batch, int rc) {
-  for (std::size_t i = 0; i < batch.count; ++i) {
-    PendingCall& call = *batch.calls[i];
-    if (call.result == PendingCall::Result::failed && call.error != 0) continue;  // its own reason
-    call.result = PendingCall::Result::failed;
-    call.sequence = 0;
-    call.error = rc;
-  }
-}
-
 }  // namespace
 
-Store::Store(const StoreOptions& options)
-    : path_(options.path),
-      sync_after_commit_(options.sync_commits && options.sync_meta_after_unlock && !options.read_only) {
+Store::Store(const StoreOptions& options) : path_(options.path) {
   const bool may_create = options.create && !options.read_only;
   if (may_create) make_directories(path_);
   const bool is_new = !file_exists(path_ + "/data.mdb");
@@ -278,56 +268,30 @@ Store::~Store() {
 void Store::append_calls(PendingCall* const* calls, std::size_t count, UnixMillis now,
                          std::int64_t window_ms) {
   if (count == 0) return;
-  append_calls_taken_late([&] { return CallBatch{calls, count, now, window_ms}; });
-}
-
-void Store::append_calls_taken_late(const std::function<CallBatch()>& take) {
-  MDB_txn* txn = nullptr;
-  const int begun = mdb_txn_begin(env_, nullptr, 0, &txn);
-  // Taken even when the transaction could not begin: its calls then fail.
-  CallBatch batch;
-  try {
-    batch = take();
-  } catch (...) {
-    if (begun == 0) mdb_txn_abort(txn);
-    return;  // the caller's own failure; nothing of it was written
-  }
-  for (std::size_t i = 0; i < batch.count; ++i) {
-    PendingCall& call = *batch.calls[i];
-    call.result = PendingCall::Result::pending;
-    call.sequence = 0;
-    call.error = 0;
-    if (!key_fits(env_, call.idempotency_key)) {
-      call.result = PendingCall::Result::failed;
-      call.error = MDB_BAD_VALSIZE;
+  for (std::size_t i = 0; i < count; ++i) {
+    calls[i]->result = PendingCall::Result::pending;
+    calls[i]->sequence = 0;
+    calls[i]->error = 0;
+    if (!key_fits(env_, calls[i]->idempotency_key)) {
+      calls[i]->result = PendingCall::Result::failed;
+      calls[i]->error = MDB_BAD_VALSIZE;
     }
-  }
-  if (begun != 0) {
-    fail_calls(batch, begun);
-    return;
-  }
-  if (batch.count == 0) {
-    mdb_txn_abort(txn);
-    return;
   }
   int rc;
   try {
-    rc = append_in_txn(txn, calls_, callidx_, batch);  // commits, or aborts
+    rc = append_in_one_txn(env_, calls_, callidx_, calls, count, now, window_ms);
   } catch (const std::bad_alloc&) {
     rc = ENOMEM;
   } catch (...) {
     rc = EIO;
   }
-  if (rc == 0 && sync_after_commit_) {
-    // The commit synced its data pages; its meta page (what makes them the
-    // newest state) is synced now, outside the writer lock. If that fails
-    // the calls are stored but not known to be on disk: failed, and a
-    // retry is answered `duplicate`.
-    rc = mdb_env_sync(env_, 1);
+  if (rc == 0) return;
+  // The transaction was aborted: nothing of this batch is in the store.
+  for (std::size_t i = 0; i < count; ++i) {
+    calls[i]->result = PendingCall::Result::failed;
+    calls[i]->sequence = 0;
+    calls[i]->error = calls[i]->error ? calls[i]->error : rc;
   }
-  // On a failed commit the transaction was aborted: nothing of this batch
-  // is in the store.
-  if (rc != 0) fail_calls(batch, rc);
 }
 
 int Store::add_stats(const std::pair<std::string, EndpointStats>* deltas, std::size_t count) {

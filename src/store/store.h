@@ -18,7 +18,6 @@
 #include <array>
 #include <cstdint>
 #include <optional>
-#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -49,13 +48,6 @@ struct StoreOptions {
   std::string path;                  // the environment directory
   std::uint64_t map_size = 0;        // bytes; 0 keeps the size the environment has (4 GiB when new)
   bool sync_commits = true;          // false: MDB_NOSYNC, the caller syncs (durability=os)
-  // With sync_commits: a commit syncs its data pages while it holds LMDB's
-  // writer lock, and append_calls syncs the meta page after the lock is
-  // released (MDB_NOMETASYNC, then mdb_env_sync). A commit's second sync
-  // then overlaps the next writer's commit (another worker's) instead of
-  // making it wait; a batch is answered only when both syncs are done. Other
-  // writes (counters, history) get their meta page synced by the next batch.
-  bool sync_meta_after_unlock = false;
   bool create = true;                // create the directory (0700) and databases if missing
   bool read_only = false;
   bool no_tls = true;                // MDB_NOTLS: read transactions not tied to a thread
@@ -101,15 +93,6 @@ struct PendingCall {
   int error = 0;               // failed: the LMDB code
 };
 
-// The calls of one write transaction, looked up for duplicates within
-// `window_ms` before `now`.
-struct CallBatch {
-  PendingCall* const* calls = nullptr;
-  std::size_t count = 0;
-  UnixMillis now = 0;
-  std::int64_t window_ms = 0;
-};
-
 // org \0 client \0 provider \0 call id \0 event, appended to `out`.
 void make_idempotency_key(std::string& out, std::string_view org, std::string_view client,
                           Provider provider, std::string_view call_id, std::string_view event);
@@ -134,21 +117,10 @@ class Store {
   // duplicate (also within the batch); the others are appended with
   // MDB_APPEND under the next sequence numbers, the stored value being
   // {"id":"<record id>",<rest of record_json>. On any LMDB failure nothing is
-  // written and every call is `failed` with the code. With
-  // sync_meta_after_unlock, a failed sync after the commit fails every call
-  // of the batch too (they are stored, but not known to be on disk: a
-  // retry is answered `duplicate`). Thread-safe with respect to other
-  // writers (LMDB serializes them); never throws.
+  // written and every call is `failed` with the code. Thread-safe with
+  // respect to other writers (LMDB serializes them); never throws.
   void append_calls(PendingCall* const* calls, std::size_t count, UnixMillis now,
                     std::int64_t window_ms);
-  // The same for a batch chosen by `take` once this thread holds LMDB's
-  // writer lock, so that calls queued while another process commits join
-  // this transaction instead of waiting for the next (the module's write
-  // queue). `take` is called exactly once, also when the transaction cannot
-  // begin (its calls then fail); what it returns stays valid until this
-  // returns. An exception from `take` aborts the transaction and leaves the
-  // results to the caller.
-  void append_calls_taken_late(const std::function<CallBatch()>& take);
 
   // Adds counter deltas (slug, delta) in one write transaction. Returns the
   // LMDB code, 0 on success. Never throws.
@@ -204,7 +176,6 @@ class Store {
   std::string path_;
   MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0, reqlog_ = 0, tokens_ = 0;
   bool has_reqlog_ = false;
-  bool sync_after_commit_ = false;  // StoreOptions::sync_meta_after_unlock
 };
 
 // One read transaction per worker, reset after each request and renewed at

@@ -2,12 +2,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <atomic>
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "store/store.h"
@@ -81,71 +78,6 @@ TEST_F(StoreTest, AppendNumbersCallsFromOne) {
   EXPECT_EQ(count_entries(store, store.calls_dbi()), 3u);
   EXPECT_EQ(count_entries(store, store.callidx_dbi()), 3u);
   EXPECT_EQ(stored_json(store, 1), R"({"id":"0000000000000001","callId":"a"})");
-}
-
-// durability=fsync as the module opens the store: LMDB syncs data pages in
-// the commit and leaves the meta page to append_calls (MDB_NOMETASYNC), which
-// syncs it before returning. The CLI's own synced store keeps LMDB's two
-// syncs inside the commit.
-TEST_F(StoreTest, SyncedBatchesSyncTheirMetaPageAfterTheCommit) {
-  StoreOptions o = options();
-  o.sync_commits = true;
-  o.sync_meta_after_unlock = true;
-  {
-    Store store(o);
-    unsigned flags = 0;
-    ASSERT_EQ(mdb_env_get_flags(store.env(), &flags), 0);
-    EXPECT_TRUE(flags & MDB_NOMETASYNC);
-    EXPECT_FALSE(flags & MDB_NOSYNC);
-    TestCall a("a"), b("b");
-    append(store, {&a, &b}, 1000);
-    EXPECT_EQ(a.call.result, PendingCall::Result::stored);
-    EXPECT_EQ(b.call.result, PendingCall::Result::stored);
-  }
-  o.sync_meta_after_unlock = false;
-  Store cli(o);
-  unsigned flags = 0;
-  ASSERT_EQ(mdb_env_get_flags(cli.env(), &flags), 0);
-  EXPECT_FALSE(flags & (MDB_NOMETASYNC | MDB_NOSYNC));
-  EXPECT_EQ(count_entries(cli, cli.calls_dbi()), 2u);
-}
-
-// The module's write queue: the batch is chosen once the writer lock is
-// held, so that what was queued while another writer committed goes in too.
-TEST_F(StoreTest, ALateBatchIsTakenOnceTheWriterLockIsHeld) {
-  Store store(options());
-  std::atomic<bool> other_writer_done{false};
-  MDB_txn* other = nullptr;
-  ASSERT_EQ(mdb_txn_begin(store.env(), nullptr, 0, &other), 0);  // another writer holds the lock
-  TestCall early("early"), late("late");
-  std::vector<PendingCall*> queued{&early.call};
-  bool taken_after_the_other = false;
-  int takes = 0;
-  std::thread writer([&] {
-    store.append_calls_taken_late([&] {
-      ++takes;
-      taken_after_the_other = other_writer_done.load();
-      return CallBatch{queued.data(), queued.size(), 1000, kWindow};
-    });
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  queued.push_back(&late.call);  // queued while the other writer commits
-  other_writer_done = true;
-  mdb_txn_abort(other);
-  writer.join();
-  EXPECT_EQ(takes, 1);
-  EXPECT_TRUE(taken_after_the_other);
-  EXPECT_EQ(early.call.result, PendingCall::Result::stored);
-  EXPECT_EQ(late.call.result, PendingCall::Result::stored);
-  EXPECT_EQ(count_entries(store, store.calls_dbi()), 2u);
-
-  // An empty batch commits nothing; a throwing `take` leaves no transaction.
-  store.append_calls_taken_late([] { return CallBatch{}; });
-  store.append_calls_taken_late([]() -> CallBatch { throw std::runtime_error("no batch"); });
-  TestCall after("after");
-  append(store, {&after}, 1001);
-  EXPECT_EQ(after.call.result, PendingCall::Result::stored);
-  EXPECT_EQ(after.call.sequence, 3u);
 }
 
 TEST_F(StoreTest, DuplicateWithinTheWindowIsNotStoredAgain) {
