@@ -84,6 +84,22 @@ like($out, qr/unsigned/, 'and says it was unsigned');
 is($code, 0, 'the same call id again: still a 2xx');
 like($out, qr/^status:\s+duplicate$/m, 'answered duplicate');
 
+# calls show --call-id finds a call through the call index, in every org,
+# client and provider unless the options narrow it.
+my $other_org = $t->create_endpoint(org => 'ops2', client => 'plain', provider => 'retell');
+($code) = $t->cli('send-test', '--url', $t->url($other_org->{path}), '--provider', 'retell', '--call-id', 'call-fixed-1');
+is($code, 0, 'the same call id in another org is another call');
+my @both = @{ $t->cli_json('calls', 'show', '--call-id', 'call-fixed-1') };
+is_deeply([sort map { $_->{org} } @both], [qw(ops ops2)], 'calls show --call-id: the call of each org');
+my @one = @{ $t->cli_json('calls', 'show', '--call-id', 'call-fixed-1', '--org', 'ops2', '--client', 'plain',
+                          '--provider', 'retell') };
+is_deeply([map { $_->{org} } @one], ['ops2'], '--org/--client/--provider narrow it');
+($code, $out, $err) = $t->cli('calls', 'show', '--call-id', 'call-fixed-1', '--provider', 'vapi');
+is($code, 1, 'no such call for that provider: exit 1');
+like($err, qr/no call record with call id "call-fixed-1"/, 'and says so');
+($code, $out, $err) = $t->cli('calls', 'show', '--call-id', 'call-fixed-1', '--provider', 'nosuch');
+is($code, 2, 'an unknown provider is a usage error');
+
 # Another provider's sample to this endpoint: 400, exit 1, the details shown.
 ($code, $out) = $t->cli('send-test', '--url', $t->url($plain->{path}), '--provider', 'vapi');
 is($code, 1, 'a 400 exits 1');

@@ -1,5 +1,7 @@
 // voxfra calls list|show (and the table of every calls command): read-only
 // views of `calls`.
+#include <algorithm>
+
 #include "cli/call_query.h"
 #include "cli/call_streams.h"
 #include "cli/call_summary.h"
@@ -73,10 +75,20 @@ int calls_show(const Cli& cli, const Args& args, std::span<const std::string> op
     return 0;
   }
   // The call (merged over its revisions) in every org/client/provider
-  // that has one by this id.
-  CallFilter everything;
-  std::vector<CallRevisions> calls = list_calls(txn.get(), *store, everything, kMaxListLimit);
-  std::erase_if(calls, [&](const CallRevisions& c) { return c.newest().call_id != *call_id; });
+  // that has one by this id (or those the options name), looked up in the
+  // call index: no scan of the calls, however many are stored.
+  const CallFilter where = read_filter(args);
+  std::vector<CallRevisions> calls;
+  for (auto p = static_cast<int>(Provider::vapi); p <= static_cast<int>(Provider::custom); ++p) {
+    const auto provider = static_cast<Provider>(p);
+    if (where.provider && *where.provider != provider) continue;
+    for (CallRevisions& c : find_calls_by_call_id(txn.get(), *store, provider, *call_id, where.org, where.client)) {
+      calls.push_back(std::move(c));
+    }
+  }
+  std::sort(calls.begin(), calls.end(), [](const CallRevisions& a, const CallRevisions& b) {
+    return a.newest().sequence > b.newest().sequence;
+  });
   if (calls.empty()) throw CommandError("no call record with call id \"" + *call_id + "\"");
   if (cli.json) {
     print_calls_json(cli, calls);
@@ -89,7 +101,8 @@ int calls_show(const Cli& cli, const Args& args, std::span<const std::string> op
 constexpr Command kCallsCommands[] = {
     {"calls", "list", "[--org O] [--client C] [--provider P] [--since T] [--until T] [--limit N]",
      "org client provider since until limit", calls_list},
-    {"calls", "show", "RECORD_ID | --call-id ID", "call-id", calls_show},
+    {"calls", "show", "RECORD_ID | --call-id ID [--org O] [--client C] [--provider P]", "call-id org client provider",
+     calls_show},
     {"calls", "export",
      "[--format jsonl|csv] [--no-header] [--after CURSOR] [--cursor-file F] [--since T] [--org O] [--client C] "
      "[--provider P]",
