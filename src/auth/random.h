@@ -13,9 +13,6 @@ std::string random_secret();
 // `bytes` random bytes as 2 * bytes lowercase hex digits.
 std::string random_hex(std::size_t bytes);
 
-// Base64url (RFC 4648 §5) without padding.
-std::string base64url(const unsigned char* data, std::size_t size);
-
 // Each throws std::runtime_error when the RNG cannot deliver.
 
 }  // namespace voxfra
