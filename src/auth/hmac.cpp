@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -51,12 +52,21 @@ Sha256Digest digest_final(EVP_MD_CTX* ctx, const char* what) {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+// The value of each hex digit, -1 for any other byte: one load a digit on
+// the hot path (every signature is 64 of them).
+constexpr std::array<std::int8_t, 256> make_hex_values() {
+  std::array<std::int8_t, 256> values{};
+  for (int c = 0; c < 256; ++c) {
+    values[c] = c >= '0' && c <= '9'   ? static_cast<std::int8_t>(c - '0')
+                : c >= 'a' && c <= 'f' ? static_cast<std::int8_t>(c - 'a' + 10)
+                : c >= 'A' && c <= 'F' ? static_cast<std::int8_t>(c - 'A' + 10)
+                                       : std::int8_t{-1};
+  }
+  return values;
 }
+constexpr std::array<std::int8_t, 256> kHexValues = make_hex_values();
+
+int hex_value(char c) { return kHexValues[static_cast<unsigned char>(c)]; }
 
 const char* base64_alphabet(Base64Alphabet a) {
   return a == Base64Alphabet::url
