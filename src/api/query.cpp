@@ -1,15 +1,10 @@
 #include "api/query.h"
 
+#include "auth/hmac.h"
+
 namespace voxfra {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool has_word(std::string_view words, std::string_view word) {
   while (!words.empty()) {
@@ -30,7 +25,7 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
     char c = text[i];
     if (c == '%') {
       if (i + 2 >= text.size()) return std::nullopt;
-      int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
+      int hi = hex_digit_value(text[i + 1]), lo = hex_digit_value(text[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       c = static_cast<char>(hi * 16 + lo);
       i += 2;

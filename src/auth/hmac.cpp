@@ -66,7 +66,6 @@ constexpr std::array<std::int8_t, 256> make_hex_values() {
 }
 constexpr std::array<std::int8_t, 256> kHexValues = make_hex_values();
 
-int hex_value(char c) { return kHexValues[static_cast<unsigned char>(c)]; }
 
 const char* base64_alphabet(Base64Alphabet a) {
   return a == Base64Alphabet::url
@@ -125,6 +124,8 @@ Sha256Digest sha256(std::string_view bytes) {
   return digest_final(ctx, "SHA-256");
 }
 
+int hex_digit_value(char c) { return kHexValues[static_cast<unsigned char>(c)]; }
+
 std::string hex_encode(std::span<const unsigned char> bytes) {
   std::string out;
   out.reserve(2 * bytes.size());
@@ -138,8 +139,8 @@ std::string hex_encode(std::span<const unsigned char> bytes) {
 bool hex_decode(std::string_view hex, std::span<unsigned char> out) {
   if (hex.size() != 2 * out.size()) return false;
   for (std::size_t i = 0; i < out.size(); ++i) {
-    int hi = hex_value(hex[2 * i]);
-    int lo = hex_value(hex[2 * i + 1]);
+    int hi = hex_digit_value(hex[2 * i]);
+    int lo = hex_digit_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return false;
     out[i] = static_cast<unsigned char>(hi << 4 | lo);
   }

@@ -33,6 +33,8 @@ Sha256Digest sha256(std::string_view bytes);
 
 // Lowercase hex, as every provider sends it.
 std::string hex_encode(std::span<const unsigned char> bytes);
+// The value of a hex digit (either case), -1 for any other character.
+int hex_digit_value(char c);
 // True when `hex` is exactly 2 * out.size() hex digits (either case); fills `out`.
 bool hex_decode(std::string_view hex, std::span<unsigned char> out);
 
