@@ -66,7 +66,6 @@ constexpr std::array<std::int8_t, 256> make_hex_values() {
 }
 constexpr std::array<std::int8_t, 256> kHexValues = make_hex_values();
 
-
 const char* base64_alphabet(Base64Alphabet a) {
   return a == Base64Alphabet::url
              ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
