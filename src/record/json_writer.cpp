@@ -219,7 +219,27 @@ JsonWriter& JsonWriter::end_array() {
   return *this;
 }
 
+// Member names and short values are mostly plain: such a one, with its
+// separator and quotes, is copied in one append (a Vapi record has hundreds
+// of them, and four appends each were a quarter of writing it).
+constexpr std::size_t kShortPlain = 64;
+
 JsonWriter& JsonWriter::key(std::string_view name) {
+  const bool comma = !first_ && !after_key_;
+  if (name.size() <= kShortPlain && next_special(name, 0) == name.size()) {
+    char text[kShortPlain + 4];
+    std::size_t n = 0;
+    if (comma) text[n++] = ',';
+    text[n++] = '"';
+    std::memcpy(text + n, name.data(), name.size());
+    n += name.size();
+    text[n++] = '"';
+    text[n++] = ':';
+    out_.append(text, n);
+    first_ = false;
+    after_key_ = true;
+    return *this;
+  }
   before_value();
   out_.push_back('"');
   append_json_escaped(out_, name);
@@ -230,6 +250,14 @@ JsonWriter& JsonWriter::key(std::string_view name) {
 
 JsonWriter& JsonWriter::string(std::string_view value) {
   before_value();
+  if (value.size() <= kShortPlain && next_special(value, 0) == value.size()) {
+    char text[kShortPlain + 2];
+    text[0] = '"';
+    std::memcpy(text + 1, value.data(), value.size());
+    text[value.size() + 1] = '"';
+    out_.append(text, value.size() + 2);
+    return *this;
+  }
   out_.push_back('"');
   append_json_escaped(out_, value);
   out_.push_back('"');
