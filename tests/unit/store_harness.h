@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,22 @@ class StoreTest : public ::testing::Test {
   }
 
   std::string dir_;
+};
+
+// The same, with the environment open as a writer in `store_` for each test
+// (closed before the directory goes).
+class OpenStoreTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    store_ = std::make_unique<Store>(options());
+  }
+  void TearDown() override {
+    store_.reset();
+    StoreTest::TearDown();
+  }
+
+  std::unique_ptr<Store> store_;
 };
 
 // A call owning the bytes its PendingCall views point at.

@@ -24,16 +24,8 @@ namespace {
 
 using store_harness::kWindow;
 
-class ApiTest : public store_harness::StoreTest {
+class ApiTest : public store_harness::OpenStoreTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    store_ = std::make_unique<Store>(options());
-  }
-  void TearDown() override {
-    store_.reset();
-    StoreTest::TearDown();
-  }
 
   // Stores one call event of org/client (custom provider); its sequence.
   std::uint64_t store_call(const std::string& org, const std::string& client, const std::string& call_id,
@@ -87,7 +79,6 @@ class ApiTest : public store_harness::StoreTest {
     return handle_api_request(store_.get(), txn.get(), file, {method, path, query, auth, "req-1"});
   }
 
-  std::unique_ptr<Store> store_;
   UnixMillis clock_ = 1'700'000'000'000;
 };
 

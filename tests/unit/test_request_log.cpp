@@ -79,16 +79,8 @@ TEST(RequestLogBuffer, KeepsTheNewestAndCountsWhatItDrops) {
   EXPECT_EQ(number_of(out[0]), 11);
 }
 
-class RequestLogStoreTest : public store_harness::StoreTest {
+class RequestLogStoreTest : public store_harness::OpenStoreTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    store_ = std::make_unique<Store>(options());
-  }
-  void TearDown() override {
-    store_.reset();
-    StoreTest::TearDown();
-  }
   void append(std::string_view endpoint, int from, int to, std::size_t keep) {
     std::vector<RequestLogEntry> batch;
     for (int n = from; n <= to; ++n) batch.push_back(entry(endpoint, n));
@@ -110,7 +102,6 @@ class RequestLogStoreTest : public store_harness::StoreTest {
     return st.ms_entries;
   }
 
-  std::unique_ptr<Store> store_;
 };
 
 TEST_F(RequestLogStoreTest, NewestFirstUpToTheLimit) {
