@@ -79,8 +79,7 @@ int calls_show(const Cli& cli, const Args& args, std::span<const std::string> op
   // call index: no scan of the calls, however many are stored.
   const CallFilter where = read_filter(args);
   std::vector<CallRevisions> calls;
-  for (auto p = static_cast<int>(Provider::vapi); p <= static_cast<int>(Provider::custom); ++p) {
-    const auto provider = static_cast<Provider>(p);
+  for (Provider provider : kAllProviders) {
     if (where.provider && *where.provider != provider) continue;
     for (CallRevisions& c : find_calls_by_call_id(txn.get(), *store, provider, *call_id, where.org, where.client)) {
       calls.push_back(std::move(c));

@@ -2,6 +2,7 @@
 // the CLI. This header is small on purpose: the store and the glue use it
 // without pulling in the JSON parser.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -17,6 +18,12 @@ enum class Provider : std::uint8_t {
   voiceinfra = 6,
   voxpria = 7,
   custom = 8,
+};
+
+// Every provider, in the order of their codes: for whatever visits each.
+inline constexpr std::array<Provider, 8> kAllProviders = {
+    Provider::vapi,       Provider::retell,     Provider::bland,   Provider::livekit,
+    Provider::elevenlabs, Provider::voiceinfra, Provider::voxpria, Provider::custom,
 };
 
 std::optional<Provider> provider_from_name(std::string_view name);

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory_resource>
 #include <string>
+#include <vector>
 
 #include "adapter_harness.h"
 #include "providers/adapter.h"
@@ -164,8 +165,11 @@ TEST_F(PayloadTest, CopyAndHeaders) {
 }
 
 TEST(ProviderNames, RoundTripAndExactMatch) {
-  for (Provider p : {Provider::vapi, Provider::retell, Provider::bland, Provider::livekit, Provider::elevenlabs,
-                     Provider::voiceinfra, Provider::voxpria, Provider::custom}) {
+  const std::vector<Provider> every = {Provider::vapi,       Provider::retell,     Provider::bland,
+                                       Provider::livekit,    Provider::elevenlabs, Provider::voiceinfra,
+                                       Provider::voxpria,    Provider::custom};
+  EXPECT_EQ(std::vector<Provider>(kAllProviders.begin(), kAllProviders.end()), every);
+  for (Provider p : every) {
     EXPECT_EQ(provider_from_name(provider_name(p)), p) << provider_name(p);
     EXPECT_NE(provider_names().find(provider_name(p)), std::string_view::npos);
   }
