@@ -502,7 +502,7 @@ void stats_done(ngx_event_t* ev) {
 
 void sync_thread(void* data, ngx_log_t*) {
   auto* w = static_cast<Worker*>(data);
-  w->sync_error = w->store->sync();
+  w->sync_error = w->store->sync_if_written();
 }
 
 void sync_done(ngx_event_t* ev) {

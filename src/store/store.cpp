@@ -326,6 +326,21 @@ int Store::add_stats(const std::pair<std::string, EndpointStats>* deltas, std::s
 
 int Store::sync() { return mdb_env_sync(env_, 1); }
 
+int Store::sync_if_written(bool* synced) {
+  if (synced != nullptr) *synced = false;
+  // The id of the newest commit, from the lock file every process shares;
+  // read before the sync, so that a commit during the sync is synced next.
+  MDB_envinfo info;
+  int rc = mdb_env_info(env_, &info);
+  if (rc != 0) return rc;
+  if (info.me_last_txnid == synced_txnid_) return 0;
+  rc = mdb_env_sync(env_, 1);
+  if (rc != 0) return rc;
+  synced_txnid_ = info.me_last_txnid;
+  if (synced != nullptr) *synced = true;
+  return 0;
+}
+
 std::uint32_t Store::schema_version(MDB_txn* txn) const {
   MDB_val key = lmdb::val(kSchemaKey), value;
   if (mdb_get(txn, meta_, &key, &value) != 0 || value.mv_size != 4) return 0;

@@ -134,6 +134,11 @@ class Store {
 
   // Flushes the OS buffers to disk (durability=os). Returns the LMDB code.
   int sync();
+  // The same, unless no transaction (of any process) was committed since
+  // the last sync this Store made: durability=os syncs on a timer, and an
+  // idle server should not fsync ten times a second for nothing. `synced`
+  // tells which it was. Call from one thread at a time.
+  int sync_if_written(bool* synced = nullptr);
 
   // Map used and size, in bytes.
   std::pair<std::uint64_t, std::uint64_t> map_usage() const;
@@ -176,6 +181,7 @@ class Store {
   std::string path_;
   MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0, reqlog_ = 0, tokens_ = 0;
   bool has_reqlog_ = false;
+  std::uint64_t synced_txnid_ = 0;  // the last transaction sync_if_written saw on disk
 };
 
 // One read transaction per worker, reset after each request and renewed at

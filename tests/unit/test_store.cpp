@@ -1,6 +1,8 @@
 // The store against a real LMDB environment in a fresh temporary directory.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -24,6 +26,41 @@ TEST_F(StoreTest, CreatesAPrivateEnvironment) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(store.map_usage().second, 4ull << 30);  // a new environment gets 4 GiB
   EXPECT_EQ(store.sync(), 0);
+}
+
+TEST_F(StoreTest, SyncIfWrittenSyncsOnlyAfterACommit) {
+  StoreOptions o = options();
+  o.sync_commits = false;  // durability=os
+  Store store(o);
+  bool synced = false;
+  ASSERT_EQ(store.sync_if_written(&synced), 0);
+  EXPECT_TRUE(synced) << "the commits that created the databases were never synced";
+  ASSERT_EQ(store.sync_if_written(&synced), 0);
+  EXPECT_FALSE(synced) << "synced with nothing committed since";
+
+  TestCall a("sync-a");
+  append(store, {&a}, 1'000'000);
+  ASSERT_EQ(a.call.result, PendingCall::Result::stored);
+  ASSERT_EQ(store.sync_if_written(&synced), 0);
+  EXPECT_TRUE(synced) << "a commit was not synced";
+  ASSERT_EQ(store.sync_if_written(&synced), 0);
+  EXPECT_FALSE(synced);
+
+  // A commit by another process (as the CLI's or another worker's) counts
+  // too. (LMDB wants one environment handle per process: hence the fork.)
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    Store other(o);
+    TestCall b("sync-b");
+    append(other, {&b}, 1'000'001);
+    _exit(b.call.result == PendingCall::Result::stored ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the other process could not append";
+  ASSERT_EQ(store.sync_if_written(&synced), 0);
+  EXPECT_TRUE(synced) << "another process's commit was not synced";
 }
 
 TEST_F(StoreTest, MissingEnvironmentIsAnErrorWithoutCreate) {
