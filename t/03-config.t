@@ -1,6 +1,8 @@
 #!/usr/bin/env perl
 # `nginx -t` rejects bad directive values with a message naming the
-# directive, and accepts the example configuration.
+# directive, and accepts the example configuration; a report bigger than
+# client_body_buffer_size is accepted whole, spooled or (with the buffer
+# raised, as the README advises) in memory.
 use strict;
 use warnings;
 use Test::More;
@@ -72,5 +74,37 @@ for my $case (['1000r/m' => sub { $_[0] =~ s/1000 r\/m/1000r\/m/ }],
     $t->write_conf(sub { my $c = shift; $edit->($c) or die; $c });
     my ($rc, $text) = $t->nginx_test;
     is($rc, 0, "$name passes nginx -t") or diag $text;
+}
+
+# A report bigger than client_body_buffer_size is spooled to a temporary
+# file (one [warn] each) and still accepted; with the buffer raised in the
+# ingest location, as the README advises, it stays in memory.
+{
+    my $json = VoxfraTest->json;
+    my $body_of = sub {
+        $json->encode({ callId => $_[0], startedAt => '2026-11-23T10:00:00Z', durationSeconds => 60,
+                        transcript => "Agent: hello, how can I help?\n" x 4000 });  # ~120 KB
+    };
+    my $spooled = qr/a client request body is buffered to a temporary file/;
+    for my $case (['the default buffer', sub { $_[0] }, 1],
+                  ['client_body_buffer_size 256k in the ingest location',
+                   sub { $_[0] =~ s/voxfra_ingest;/voxfra_ingest;\n            client_body_buffer_size 256k;/ or die; $_[0] }, 0]) {
+        my ($name, $edit, $want_spooled) = @$case;
+        my $s = VoxfraTest->new(edit => $edit);
+        my $ep = $s->create_endpoint(provider => 'custom');
+        my $body = $body_of->("big-$want_spooled");
+        cmp_ok(length $body, '>', 100_000, "$name: the body is over 100 KB");
+        my $res = $s->post($ep->{path}, $body);
+        is($res->{json}{status}, 'accepted', "$name: a 120 KB report is accepted") or diag $res->{body};
+        my $record = $s->cli_json('calls', 'show', $res->{json}{recordId});
+        is(length($record->{transcript} // ''), length($json->decode($body)->{transcript}),
+           "$name: the whole transcript is stored");
+        if ($want_spooled) {
+            like($s->error_log, $spooled, "$name: NGINX spooled it to a temporary file");
+        } else {
+            unlike($s->error_log, $spooled, "$name: no temporary file");
+        }
+        $s->stop;
+    }
 }
 done_testing;
