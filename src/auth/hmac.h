@@ -1,5 +1,5 @@
 // The byte-level crypto and encodings every signature scheme is built from:
-// HMAC-SHA256 and SHA-256 (OpenSSL 3), hex and base64 codecs, and a
+// HMAC-SHA256 and SHA-256 (OpenSSL), hex and base64 codecs, and a
 // constant-time comparison. Nothing here knows about headers or providers.
 //
 // Digests are fixed-size arrays so that the hot path never allocates; the
@@ -25,7 +25,7 @@ inline std::span<const unsigned char> as_bytes(std::string_view s) {
 
 // HMAC-SHA256 of the concatenation of `parts`, keyed with `key`. Several parts
 // so that "<t>.<body>" is authenticated without copying a large body into a
-// new string. Throws std::runtime_error if OpenSSL fails (out of memory).
+// new string. Neither allocates nor fails.
 Sha256Digest hmac_sha256(std::string_view key, std::span<const std::string_view> parts);
 Sha256Digest hmac_sha256(std::string_view key, std::initializer_list<std::string_view> parts);
 
