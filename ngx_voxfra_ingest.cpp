@@ -14,6 +14,7 @@
 #include "ingest/response.h"
 #include "ngx_voxfra_module.h"
 #include "providers/provider.h"
+#include "util/mask.h"
 #include "util/printable.h"
 
 namespace voxfra_ngx {
@@ -442,6 +443,22 @@ bool route(ngx_http_request_t* r, LocConf* lcf, std::string_view* provider, std:
   return true;
 }
 
+// Points the request line and the URIs NGINX logs at copies in which the
+// slug is masked (voxfra::mask_secret): `$request`, `$request_uri`, `$uri`,
+// `$args` and the `request: "..."` context of every error-log line from
+// here on. The bytes `slug` views are left as they were.
+void mask_slug_in_logs(ngx_http_request_t* r, std::string_view slug) {
+  if (slug.empty()) return;
+  for (ngx_str_t* s : {&r->request_line, &r->unparsed_uri, &r->uri, &r->args}) {
+    if (view(*s).find(slug) == std::string_view::npos) continue;
+    auto* copy = static_cast<u_char*>(ngx_pnalloc(r->pool, s->len));
+    if (copy == nullptr) continue;
+    ngx_memcpy(copy, s->data, s->len);
+    voxfra::mask_secret(reinterpret_cast<char*>(copy), s->len, slug);
+    s->data = copy;
+  }
+}
+
 bool client_allowed(ngx_http_request_t* r) {
   const sockaddr* sa = r->connection->sockaddr;
   const unsigned char* address = nullptr;
@@ -498,6 +515,7 @@ ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
   std::string_view provider, slug;
   if (!route(r, lcf, &provider, &slug)) return NGX_HTTP_INTERNAL_SERVER_ERROR;
   ctx->provider = provider;
+  mask_slug_in_logs(r, slug);
 
   if (r->method != NGX_HTTP_POST) return reject_early(r, ctx, Reason::method_not_allowed);
   if (!json_content_type(r)) return reject_early(r, ctx, Reason::unsupported_media_type);

@@ -2,8 +2,9 @@
 # Files and secrets: the LMDB directory is made 0700 and its files 0600,
 # owned by NGINX's workers' user, whether the master or the CLI creates it
 # (under umask 0, so the modes are the code's, not the umask's); the CLI
-# refuses a store it cannot open or lock and says why; and no secret, made,
-# rotated, replaced or wrong, reaches the error or access log.
+# refuses a store it cannot open or lock and says why; no secret, made,
+# rotated, replaced or wrong, reaches the error or access log; and slugs are
+# masked wherever NGINX logs the request line or the URI.
 use strict;
 use warnings;
 use Test::More;
@@ -11,6 +12,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use VoxfraTest;
 use Digest::SHA qw(hmac_sha256_hex);
+use Time::HiRes qw(sleep);
 use File::Path qw(make_path remove_tree);
 
 my $json = VoxfraTest->json;
@@ -173,6 +175,42 @@ subtest 'no secret in the error or access log' => sub {
     ok($debug =~ /http header/, 'the debug log has the request headers');
     my @in_debug = grep { index($debug, $_) >= 0 } @hmac_secrets;
     is_deeply(\@in_debug, [], scalar(@hmac_secrets) . ' HMAC secrets: none even in the debug log');
+    $t->check_error_log;
+};
+
+subtest 'slugs are masked where NGINX logs the request' => sub {
+    my $t = VoxfraTest->new(edit => sub {
+        my $c = shift;
+        $c =~ s{(access_log logs/access.log voxfra;)}{log_format uris 'request="\$request" request_uri="\$request_uri" uri="\$uri" args="\$args"';\n    access_log logs/uris.log uris;\n    $1} or die;
+        $c =~ s{(location /webhooks/ \{)}{location = /hook { voxfra_ingest provider=\$arg_p slug=\$arg_s; }\n        $1} or die;
+        $c;
+    });
+    my $ep = $t->create_endpoint(provider => 'custom');
+    my $slug = $ep->{slug};
+    my $unknown = join '', map { ('a' .. 'z', 'A' .. 'Z')[rand 52] } 1 .. 32;
+    my $mask = sub { substr($_[0], 0, 4) . ('*' x (length($_[0]) - 4)) };
+    is($t->post($ep->{path}, custom_body('masked-1'))->{status}, 200, 'a call: 200');
+    # Over the body buffer: NGINX spools it with a [warn] that names the request.
+    my $big = $json->encode({ callId => 'masked-big', startedAt => '2026-11-23T10:00:00Z', durationSeconds => 3,
+                              transcript => 'x' x 40_000 });
+    is($t->post($ep->{path}, $big)->{status}, 200, 'a 40 KB call: 200');
+    is($t->post("/webhooks/custom/$unknown", custom_body('masked-2'))->{status}, 404, 'an unknown slug: 404');
+    is($t->post("/hook?p=custom&s=$slug", custom_body('masked-3'))->{status}, 200, 'the slug in a query argument: 200');
+    sleep 0.5;  # the access log is written after the answer
+
+    my $error = $t->error_log;
+    my $uris = VoxfraTest::slurp($t->dir . '/logs/uris.log');
+    my $logs = $error . $t->access_log . $uris;
+    is_deeply([grep { index($logs, $_) >= 0 } $slug, $unknown], [], 'neither slug is in error.log, access.log or a log of $request, $request_uri, $uri and $args');
+    my $m = $mask->($slug);
+    like($error, qr{buffered to a temporary file.*request: "POST /webhooks/custom/\Q$m\E HTTP/1\.1"},
+         'the error log names the request with its slug masked');
+    like($uris, qr{request="POST /webhooks/custom/\Q$m\E HTTP/1\.1" request_uri="/webhooks/custom/\Q$m\E" uri="/webhooks/custom/\Q$m\E"},
+         '$request, $request_uri and $uri show the slug masked');
+    like($uris, qr{request="POST /webhooks/custom/\Q@{[$mask->($unknown)]}\E HTTP/1\.1"}, 'an unknown slug too');
+    like($uris, qr{request_uri="/hook\?p=custom&s=\Q$m\E" uri="/hook" args="p=custom&s=\Q$m\E"},
+         'and in a query argument');
+    is($t->cli_json('calls', 'list')->[0]{callId} // '', 'masked-3', 'the calls were stored under their endpoint');
     $t->check_error_log;
 };
 
