@@ -480,7 +480,7 @@ ngx_int_t init_module(ngx_cycle_t* cycle) {
 }
 // ---------------------------------------------------------------------------
 // Worker lifecycle: open the store, flush counters once a second, sync
-// (durability=os) ten times a second.
+// (durability=os) ten times a second when something was written.
 
 void stats_thread(void* data, ngx_log_t*) {
   auto* w = static_cast<Worker*>(data);
@@ -554,6 +554,17 @@ void sync_timer(ngx_event_t* ev) {
   if (!ngx_exiting && !ngx_terminate) ngx_add_timer(ev, kSyncInterval);
 }
 
+// A worker's periodic timer (its handler re-arms it): cancelable, so that
+// a worker that exits gracefully does not wait for it.
+void start_timer(ngx_event_t* ev, ngx_event_handler_pt handler, Worker* w, ngx_log_t* log,
+                 ngx_msec_t interval) {
+  ev->handler = handler;
+  ev->data = w;
+  ev->log = log;
+  ev->cancelable = 1;
+  ngx_add_timer(ev, interval);
+}
+
 ngx_int_t init_process(ngx_cycle_t* cycle) {
   MainConf* mcf = cycle_main_conf(cycle);
   if (mcf == nullptr || mcf->store_path.len == 0) return NGX_OK;
@@ -571,7 +582,6 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
     // the file, whichever process wrote it. Each worker still syncs as it
     // exits.
     w->sync_needed = mcf->durability == Durability::os;
-    w->sync_on_timer = w->sync_needed && ngx_worker == 0;
     w->write.task = make_task(cycle, w.get(), write_batch_thread, write_batch_done);
     w->stats_task.task = make_task(cycle, w.get(), stats_thread, stats_done);
     w->sync_task.task = make_task(cycle, w.get(), sync_thread, sync_done);
@@ -588,16 +598,12 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
       w->reader.reset();
       w->store.reset();
     }
-    w->flush_timer.handler = flush_timer;
-    w->flush_timer.data = w.get();
-    w->flush_timer.log = cycle->log;
-    w->flush_timer.cancelable = 1;
-    if (w->store) ngx_add_timer(&w->flush_timer, kFlushInterval);
-    w->sync_timer.handler = sync_timer;
-    w->sync_timer.data = w.get();
-    w->sync_timer.log = cycle->log;
-    w->sync_timer.cancelable = 1;
-    if (w->store && w->sync_on_timer) ngx_add_timer(&w->sync_timer, kSyncInterval);
+    if (w->store) {
+      start_timer(&w->flush_timer, flush_timer, w.get(), cycle->log, kFlushInterval);
+      if (w->sync_needed && ngx_worker == 0) {
+        start_timer(&w->sync_timer, sync_timer, w.get(), cycle->log, kSyncInterval);
+      }
+    }
     g_worker = w.release();
   } catch (const std::exception& e) {
     ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "voxfra: %s", e.what());

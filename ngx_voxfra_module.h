@@ -141,8 +141,7 @@ struct Worker {
   int sync_error = 0;
   WriteTask sync_task{};
   bool sync_needed = false;
-  bool sync_on_timer = false;  // worker 0 of durability=os
-  ngx_event_t sync_timer{};    // every kSyncInterval
+  ngx_event_t sync_timer{};  // every kSyncInterval, in worker 0 of durability=os
 
   // Shared by every worker (ngx_voxfra_metrics.cpp); nullptr without a store.
   voxfra::metrics::Counters* counters = nullptr;
