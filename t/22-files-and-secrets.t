@@ -188,7 +188,6 @@ subtest 'slugs are masked where NGINX logs the request' => sub {
     my $ep = $t->create_endpoint(provider => 'custom');
     my $slug = $ep->{slug};
     my $unknown = join '', map { ('a' .. 'z', 'A' .. 'Z')[rand 52] } 1 .. 32;
-    my $mask = sub { substr($_[0], 0, 4) . ('*' x (length($_[0]) - 4)) };
     is($t->post($ep->{path}, custom_body('masked-1'))->{status}, 200, 'a call: 200');
     # Over the body buffer: NGINX spools it with a [warn] that names the request.
     my $big = $json->encode({ callId => 'masked-big', startedAt => '2026-11-23T10:00:00Z', durationSeconds => 3,
@@ -202,12 +201,12 @@ subtest 'slugs are masked where NGINX logs the request' => sub {
     my $uris = VoxfraTest::slurp($t->dir . '/logs/uris.log');
     my $logs = $error . $t->access_log . $uris;
     is_deeply([grep { index($logs, $_) >= 0 } $slug, $unknown], [], 'neither slug is in error.log, access.log or a log of $request, $request_uri, $uri and $args');
-    my $m = $mask->($slug);
+    my $m = VoxfraTest::masked_slug($slug);
     like($error, qr{buffered to a temporary file.*request: "POST /webhooks/custom/\Q$m\E HTTP/1\.1"},
          'the error log names the request with its slug masked');
     like($uris, qr{request="POST /webhooks/custom/\Q$m\E HTTP/1\.1" request_uri="/webhooks/custom/\Q$m\E" uri="/webhooks/custom/\Q$m\E"},
          '$request, $request_uri and $uri show the slug masked');
-    like($uris, qr{request="POST /webhooks/custom/\Q@{[$mask->($unknown)]}\E HTTP/1\.1"}, 'an unknown slug too');
+    like($uris, qr{request="POST /webhooks/custom/\Q@{[VoxfraTest::masked_slug($unknown)]}\E HTTP/1\.1"}, 'an unknown slug too');
     like($uris, qr{request_uri="/hook\?p=custom&s=\Q$m\E" uri="/hook" args="p=custom&s=\Q$m\E"},
          'and in a query argument');
     is($t->cli_json('calls', 'list')->[0]{callId} // '', 'masked-3', 'the calls were stored under their endpoint');

@@ -343,6 +343,13 @@ sub parse_response {
 
 sub json { $JSON }
 
+# A slug as the logs show it (README, security model): its first four
+# characters and '*' for the rest; all '*' when it is 8 characters or fewer.
+sub masked_slug {
+    my ($slug) = @_;
+    return length($slug) > 8 ? substr($slug, 0, 4) . '*' x (length($slug) - 4) : '*' x length($slug);
+}
+
 # $t->metrics: GET /metrics, parsed. Returns { res, samples => { 'name{labels}' => value },
 # types => { family => type }, helps => { family => 1 } }.
 sub metrics {
