@@ -11,6 +11,7 @@
 #include <new>
 
 #include "ngx_voxfra_module.h"
+#include "store/store_access.h"
 
 namespace voxfra_ngx {
 
@@ -478,6 +479,46 @@ ngx_int_t init_module(ngx_cycle_t* cycle) {
   }
   return NGX_OK;
 }
+// The workers' user as ngx_worker_process_init sets it: NGINX's `user`
+// (with initgroups) when a root master forks workers, else the master's own.
+voxfra::WorkerIdentity worker_identity(const ngx_core_conf_t* ccf) {
+  if (geteuid() == 0 && ccf->master && ccf->user != static_cast<ngx_uid_t>(NGX_CONF_UNSET_UINT)) {
+    return voxfra::identity_of_user(ccf->username, ccf->user, ccf->group);
+  }
+  return voxfra::identity_of_process();
+}
+
+// Can the workers' user reach and open the store (src/store/store_access.h)?
+// A core module's init_conf: it runs after ngx_core_module's has settled
+// `user`, in `nginx -t` too, and failing it fails the start or leaves a
+// reload's old configuration running (a failed init_module ends the master).
+char* check_store_access(ngx_cycle_t* cycle, void*) {
+  if (ngx_process == NGX_PROCESS_SIGNALLER) return NGX_CONF_OK;
+  MainConf* mcf = cycle_main_conf(cycle);
+  if (mcf == nullptr || mcf->store_path.len == 0) return NGX_CONF_OK;
+  try {
+    auto* ccf = reinterpret_cast<ngx_core_conf_t*>(ngx_get_conf(cycle->conf_ctx, ngx_core_module));
+    voxfra::WorkerIdentity workers = worker_identity(ccf);
+    voxfra::StoreCreation creation;
+    creation.uid = geteuid();
+    creation.gid = getegid();
+    creation.umask = umask(0);
+    umask(creation.umask);
+    creation.hands_to_workers = geteuid() == 0;  // init_module chowns
+    std::string path(view(mcf->store_path));
+    if (auto denial = voxfra::store_access_denial(path, workers, creation)) {
+      std::string why = voxfra::describe_store_access_denial(path, workers, *denial);
+      ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "voxfra_store \"%s\": %s in %V:%ui", path.c_str(), why.c_str(),
+                    &mcf->store_conf_file, mcf->store_conf_line);
+      return static_cast<char*>(NGX_CONF_ERROR);
+    }
+  } catch (const std::exception& e) {
+    ngx_log_error(NGX_LOG_EMERG, cycle->log, 0, "voxfra: %s", e.what());
+    return static_cast<char*>(NGX_CONF_ERROR);
+  }
+  return NGX_CONF_OK;
+}
+
 // ---------------------------------------------------------------------------
 // Worker lifecycle: open the store, flush counters once a second, sync
 // (durability=os) ten times a second when something was written.
@@ -657,6 +698,8 @@ ngx_http_module_t kModuleCtx = {
     merge_loc_conf,             // merge location configuration
 };
 
+ngx_core_module_t kStoreAccessCtx = {ngx_string("voxfra_store_access"), nullptr, check_store_access};
+
 }  // namespace
 
 }  // namespace voxfra_ngx
@@ -673,4 +716,14 @@ ngx_module_t ngx_http_voxfra_module = {
     nullptr,       // exit thread
     voxfra_ngx::exit_process,  // exit process
     nullptr,       // exit master
+    NGX_MODULE_V1_PADDING};
+
+// Checks at start, reload and `nginx -t` that the workers can reach the
+// store: a core module, so that NGINX's `user` is known (check_store_access).
+ngx_module_t ngx_voxfra_store_access_module = {
+    NGX_MODULE_V1,
+    &voxfra_ngx::kStoreAccessCtx,
+    nullptr,  // no directives
+    NGX_CORE_MODULE,
+    nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
     NGX_MODULE_V1_PADDING};

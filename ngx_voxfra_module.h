@@ -34,8 +34,9 @@ extern "C" {
 #error "the voxfra module needs NGINX built --with-threads"
 #endif
 
-// NGINX finds the module by this name from C: no mangling.
+// NGINX finds the modules by these names from C: no mangling.
 extern "C" ngx_module_t ngx_http_voxfra_module;
+extern "C" ngx_module_t ngx_voxfra_store_access_module;  // the store access check at start
 
 #pragma GCC visibility push(hidden)
 
