@@ -24,8 +24,9 @@ VOXFRA_BUILD_PACKAGES=(build-essential cmake pkg-config nginx nginx-dev liblmdb-
                        libssl-dev libsimdjson-dev googletest libgtest-dev libbenchmark-dev libpcre3-dev zlib1g-dev)
 # What running the tests needs besides (Node.js signs payloads with the
 # providers' own SDKs in t/07, a Node that is already installed is kept;
-# Cpanel::JSON::XS reads back the crash and reload tests' records quickly).
-VOXFRA_TEST_PACKAGES=(perl curl libcpanel-json-xs-perl)
+# Cpanel::JSON::XS reads back the crash and reload tests' records quickly;
+# git clones this repository into a 0700 directory in t/24).
+VOXFRA_TEST_PACKAGES=(perl curl git libcpanel-json-xs-perl)
 command -v npm >/dev/null 2>&1 || VOXFRA_TEST_PACKAGES+=(nodejs npm)
 
 # The sanitizer build (scripts/test's unit tests, scripts/test-asan-module):

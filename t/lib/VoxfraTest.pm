@@ -60,7 +60,9 @@ sub new {
     my $self = bless { dir => $dir, port => free_port(), opts => \%opts }, $class;
     make_path("$dir/conf", "$dir/logs", "$dir/tmp", "$dir/data");
     symlink($BUILD, "$dir/modules") or croak "symlink: $!";
-    symlink("$ROOT/console", "$dir/console") or croak "symlink: $!";  # `location /console/` of the example
+    # `location /console/` of the example, copied: the workers (nobody) read
+    # it, and the clone may be where they cannot reach (a 0700 home).
+    system('cp', '-R', "$ROOT/console", "$dir/console") == 0 or croak "cp console: $?";
     $self->write_conf($opts{edit});
     $self->start unless defined $opts{start} && !$opts{start};
     return $self;
