@@ -156,7 +156,11 @@ ngx_int_t respond(ngx_http_request_t* r, RequestCtx* ctx, Outcome outcome, Reaso
 
 // Answers without reading the body: the rest of it is discarded (or, when
 // it is too large to be worth reading, the connection is closed after).
+// A client that sent `Expect: 100-continue` is not invited to send a body
+// nobody reads: expect_tested keeps ngx_http_discard_request_body from
+// sending `100 Continue`, as NGINX's own client_max_body_size check does.
 ngx_int_t reject_early(ngx_http_request_t* r, RequestCtx* ctx, Reason reason) {
+  r->expect_tested = 1;
   if (reason == Reason::body_too_large) {
     r->keepalive = 0;
     r->lingering_close = 1;
