@@ -1,9 +1,9 @@
 #pragma once
 // Can the NGINX workers' user reach and open the store? The master checks
-// this at start, reload and `nginx -t` (docs/design.md, "Who must reach the
+// this at start, reload and `nginx -t` (README, "Which user must reach the
 // store"): a worker that cannot open the environment would answer every
-// webhook 500 storage_failed. Decided from the permission bits, as the
-// kernel would for that user (no filesystem changes, nothing created).
+// webhook 500 storage_failed. Decided from the permission bits and POSIX
+// ACLs, as the kernel would for that user; nothing is created or changed.
 
 #include <sys/types.h>
 
