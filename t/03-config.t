@@ -107,4 +107,30 @@ for my $case (['1000r/m' => sub { $_[0] =~ s/1000 r\/m/1000r\/m/ }],
         $s->stop;
     }
 }
+
+# A store written by a newer release (its meta says a newer schema version)
+# is refused on open, never misread: NGINX does not start, with an [emerg]
+# naming the store's version, this release and the version it reads; the
+# CLI refuses it too. The version is rewritten with mdb_load (lmdb-utils).
+{
+    my $s = VoxfraTest->new;
+    $s->stop;
+    my ($dump_code, $dump) = VoxfraTest::run_cmd('mdb_dump', '-s', 'meta', $s->db);
+    my ($current) = $dump =~ /^ 736368656d61\n ([0-9a-f]{8})$/m or die "no schema version in:\n$dump";
+    my $newer = unpack('V', pack('H*', $current)) + 1;
+    my ($load_code, undef, $load_err) = VoxfraTest::run_cmd(
+        { stdin => "VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n 736368656d61\n "
+                   . unpack('H*', pack('V', $newer)) . "\nDATA=END\n" },
+        'mdb_load', '-s', 'meta', $s->db);
+    is($load_code, 0, "the store's meta now says schema version $newer") or diag $load_err;
+    my ($release) = (VoxfraTest::run_cmd(VoxfraTest::build() . '/voxfra', '--version'))[1] =~ /^voxfra (\S+)$/m;
+    my $refusal = qr/has schema version $newer, written by a newer voxfra; this is voxfra \Q$release\E, which reads schema version ${\($newer - 1)} and older/;
+    my ($code, $out, $err) = VoxfraTest::run_cmd($s->nginx_cmd);
+    isnt($code, 0, 'NGINX does not start on a store of a newer schema');
+    like($s->error_log, qr/\[emerg\].*voxfra_store "[^"]*": LMDB environment .*$refusal/,
+         'its [emerg] names both schema versions and this release') or diag $s->error_log;
+    ($code, undef, $err) = $s->cli('calls', 'list');
+    is($code, 1, 'the CLI refuses it (exit 1)');
+    like($err, $refusal, 'saying the same') or diag $err;
+}
 done_testing;

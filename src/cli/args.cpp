@@ -28,7 +28,7 @@ constexpr OptionSpec kOptions[] = {
     {"after", true, false},      {"cursor-file", true, false}, {"poll", true, false},
     {"size", true, false},       {"before", true, false},     {"dry-run", false, false},
     {"batch", true, false},
-    {"all", false, false},       {"name", true, false},
+    {"all", false, false},       {"name", true, false},       {"version", false, false},
 };
 
 constexpr std::string_view kGlobalOptions = "db json help";  // every command takes these

@@ -8,6 +8,7 @@
 #include "cli/errors.h"
 #include "cli/store_commands.h"
 #include "cli/usage.h"
+#include "util/version.h"
 
 namespace voxfra::cli {
 
@@ -81,6 +82,10 @@ int run_command(const Command& command, const Args& args) {
 
 int run(int argc, const char* const* argv) {
   Args args = parse_args(argc, argv);
+  if (args.words.empty() && args.has("version")) {
+    std::cout << "voxfra " << voxfra::version() << '\n';
+    return 0;
+  }
   if (args.words.empty() || args.words.front() == "help") {
     if (args.has("help") || !args.words.empty()) {
       print_usage(std::cout);

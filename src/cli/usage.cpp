@@ -34,7 +34,7 @@ void print_common(std::ostream& out) {
 }  // namespace
 
 void print_usage(std::ostream& out) {
-  out << "usage: voxfra [--db PATH] [--json] COMMAND ...\n\nEndpoints (one secret webhook URL per org, client "
+  out << "usage: voxfra [--db PATH] [--json] COMMAND ...\n       voxfra --version\n\nEndpoints (one secret webhook URL per org, client "
          "and provider):\n";
   print_lines(out, endpoint_commands());
   out << "\nCalls (the unified records; list newest first, export and tail oldest first):\n";

@@ -7,6 +7,7 @@
 
 #include "store/bytes.h"
 #include "store/lmdb_util.h"
+#include "util/version.h"
 
 namespace voxfra {
 
@@ -122,8 +123,9 @@ void check_schema(const std::string& path, std::string_view stored) {
   std::uint32_t version = bytes::get_u32le(stored.data());
   if (version > kSchemaVersion) {
     throw StoreError("LMDB environment " + quoted(path) + " has schema version " + std::to_string(version) +
-                     ", newer than this build reads (" + std::to_string(kSchemaVersion) +
-                     "); upgrade voxfra");
+                     ", written by a newer voxfra; this is voxfra " + std::string(voxfra::version()) +
+                     ", which reads schema version " + std::to_string(kSchemaVersion) +
+                     " and older: upgrade the voxfra CLI and the NGINX module together");
   }
 }
 
