@@ -1,5 +1,5 @@
 // The ingest handler: POST /webhooks/{provider}/{slug}, in the order of the
-// request contract (DESIGN.md). It reads the body, hands the core plain
+// request contract (docs/design.md, "The request contract"). It reads the body, hands the core plain
 // bytes, queues accepted calls for the group commit on the thread pool and
 // turns verdicts into JSON answers; NGINX's own error pages inside an
 // ingest location are replaced by the same JSON.

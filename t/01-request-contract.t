@@ -1,5 +1,5 @@
 #!/usr/bin/env perl
-# The request contract of DESIGN.md, row by row, against a real NGINX with
+# The request contract (docs/design.md), row by row, against a real NGINX with
 # the module, a real LMDB and the real CLI.
 use strict;
 use warnings;

@@ -1,6 +1,7 @@
 // The signature framework: one SignatureScheme per provider, each verifying a
-// request's raw body against an endpoint's secrets. The glue asks the registry
-// for the endpoint's provider's scheme and turns anything but `ok` into a 401.
+// request's raw body against an endpoint's secrets. The core (Ingestor::process)
+// asks signature_scheme_for() for the endpoint's provider's scheme and turns
+// anything but `ok` into a 401.
 //
 // Schemes are stateless singletons: verify() is const, takes everything it
 // needs in a SignatureRequest and touches no global state, so any worker or

@@ -1,4 +1,4 @@
-// Bland AI's webhook signature (providers.md §3; docs.bland.ai
+// Bland AI's webhook signature (docs/providers.md, "Bland"; docs.bland.ai
 // tutorials/webhook-signing):
 //
 //   X-Webhook-Signature: <hex HMAC-SHA256(webhook signing secret, raw body)>

@@ -1,4 +1,4 @@
-// ElevenLabs' webhook signature (providers.md §5; @elevenlabs/elevenlabs-js
+// ElevenLabs' webhook signature (docs/providers.md, "ElevenLabs"; @elevenlabs/elevenlabs-js
 // 2.73.0 wrapper/webhooks.js, `webhooks.constructEvent`):
 //
 //   ElevenLabs-Signature: t=<unix seconds>,v0=<hex HMAC-SHA256(secret, "<t>.<raw body>")>

@@ -1,4 +1,4 @@
-// LiveKit's webhook authentication (providers.md §4; livekit/protocol
+// LiveKit's webhook authentication (docs/providers.md, "LiveKit"; livekit/protocol
 // webhook/url_notifier.go signs, livekit-server-sdk 2.19.2
 // dist/WebhookReceiver.js and AccessToken.js `TokenVerifier` verify):
 //

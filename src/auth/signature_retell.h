@@ -1,4 +1,4 @@
-// Retell AI's webhook signature (providers.md §2; retell-sdk 5.66.1
+// Retell AI's webhook signature (docs/providers.md, "Retell"; retell-sdk 5.66.1
 // src/lib/webhook_auth.ts, `Retell.verify` / `Retell.sign`):
 //
 //   X-Retell-Signature: v=<unix milliseconds>,d=<hex HMAC-SHA256(api key, raw body + "<ms>")>

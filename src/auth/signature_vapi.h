@@ -1,4 +1,4 @@
-// Vapi's webhook authentication (providers.md §1; VapiAI/docs
+// Vapi's webhook authentication (docs/providers.md, "Vapi"; VapiAI/docs
 // server-url/server-authentication.mdx; @vapi-ai/server-sdk 2.0.1 Server.d.ts,
 // HmacAuthenticationPlan.d.ts). Vapi does not sign by default; it offers
 // three credentials, all checked against the endpoint's secrets, in this order

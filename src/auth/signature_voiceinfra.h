@@ -1,4 +1,4 @@
-// VoiceInfra's webhook signature (providers.md §6; docs.voiceinfra.ai
+// VoiceInfra's webhook signature (docs/providers.md, "VoiceInfra"; docs.voiceinfra.ai
 // api/webhooks-reference):
 //
 //   X-VoiceInfra-Signature: <hex HMAC-SHA256(secret, raw body)>

@@ -1,4 +1,4 @@
-// Voxfra's own signature, for the `custom` provider (DESIGN.md, a contract):
+// Voxfra's own signature, for the `custom` provider (docs/providers.md, "Custom"; a contract):
 //
 //   X-Voxfra-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
 //

@@ -1,4 +1,4 @@
-// VoxPria's webhook signatures (providers.md §6). Its two documentation pages
+// VoxPria's webhook signatures (docs/providers.md, "VoxPria"). Its two documentation pages
 // disagree, so both documented forms are accepted:
 //
 //   X-Voxpria-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>      (webhooks-api)

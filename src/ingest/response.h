@@ -1,4 +1,4 @@
-// The JSON body of every answer (DESIGN.md "Request contract"). C++17, no
+// The JSON body of every answer (docs/design.md, "The request contract"). C++17, no
 // parser headers: the glue includes it.
 #pragma once
 #include <memory_resource>

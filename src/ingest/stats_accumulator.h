@@ -1,7 +1,8 @@
-// Counters of the endpoints one worker has served since its last flush.
-// The glue counts every request that resolved to an endpoint here, on the
-// event loop, and hands the deltas to a pool thread once a second; the store
-// adds them to the totals in LMDB, so workers never contend on a counter.
+// Counters of the endpoints one worker has served since its last flush, for
+// the requests the zone's counter table had no room for (the zone is where
+// counts normally go, so that a worker's death loses none). The glue takes
+// them with the zone's counts at the once-a-second flush; a pool thread
+// writes them to LMDB.
 #pragma once
 #include <memory>
 #include <string>

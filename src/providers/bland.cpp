@@ -1,5 +1,5 @@
 // Bland AI: when a call ends Bland posts the call object itself (the body of
-// GET /v1/calls/{id}), with no event field. providers.md §3 and §9.
+// GET /v1/calls/{id}), with no event field. docs/providers.md, "Bland".
 //
 // What counts as the end of a call: a body with a call id (`call_id`, or the
 // older `c_id`) and `completed` or `status`, the fields only the finished
@@ -7,7 +7,7 @@
 // can stream other events to the same URL with `webhook_events`): it is
 // ignored as event "call.update". A body without a call id is no Bland call
 // at all and is rejected, so that a misdirected sender hears why.
-// The record's event is "call.ended" (providers.md §9: Bland has none).
+// The record's event is "call.ended" (Bland sends none).
 #include "providers/mapping.h"
 
 namespace voxfra {

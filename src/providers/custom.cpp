@@ -1,4 +1,4 @@
-// custom: Voxfra's own format (DESIGN.md "Unified call record"), a flat
+// custom: Voxfra's own format (docs/providers.md, "Custom"), a flat
 // object with the record's provider-side fields under their record names.
 // It is our contract, so it is read strictly: every wrong type is a problem.
 #include <array>

@@ -1,5 +1,5 @@
 // ElevenLabs Agents: {"type":…,"event_timestamp":<epoch s>,"data":{…}}.
-// providers.md §5 and §9.
+// docs/providers.md, "ElevenLabs".
 //
 // Two types end a call:
 // - `post_call_transcription`: the conversation as GET Conversation returns

@@ -1,5 +1,5 @@
 // LiveKit: a protobuf WebhookEvent in protojson (camelCase keys, int64 values
-// as strings: "createdAt":"1732350000"). providers.md §4 and §9.
+// as strings: "createdAt":"1732350000"). docs/providers.md, "LiveKit".
 //
 // `room_finished` is the one end-of-call event: a room is the call. Every
 // other event (room_started, participant_joined, participant_left,
@@ -13,7 +13,7 @@
 // ended. LiveKit is media infrastructure: numbers, transcript, recording,
 // summary and cost live in the agent app. An app that wants them in the
 // record posts them itself, from its shutdown hook, to an endpoint of the
-// `custom` provider (DESIGN.md "Unified call record"):
+// `custom` provider (docs/providers.md, "Custom"):
 //   callId          the room sid (so that both records name the same call)
 //   startedAt/endedAt or durationSeconds
 //   direction, fromNumber/toNumber, customerNumber

@@ -1,5 +1,5 @@
 // Retell AI: {"event":"call_ended"|"call_analyzed"|…,"call":{…call object…}}.
-// providers.md §2 (payload) and §9 (mapping). A call ends in two events:
+// docs/providers.md, "Retell". A call ends in two events:
 // `call_ended` (everything but the analysis), then `call_analyzed` (with it).
 // Both are end-of-call reports and are mapped in full; the core keys
 // idempotency on the event, so they are two revisions of one call and the

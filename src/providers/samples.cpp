@@ -31,7 +31,7 @@ struct SampleTemplate {
   std::string_view body;
 };
 
-// Field names and shapes from tests/fixtures/<provider>/ (see providers.md);
+// Field names and shapes from tests/fixtures/<provider>/ (see docs/providers.md);
 // the values are invented.
 constexpr SampleTemplate kSamples[] = {
     {Provider::vapi, "", CallIdShape::uuid, 115, "application/json", "", "",

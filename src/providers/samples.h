@@ -1,5 +1,5 @@
 // A realistic end-of-call report of each provider, in the provider's own
-// shape (the fields of tests/fixtures/<provider>/ and providers.md), for
+// shape (the fields of tests/fixtures/<provider>/ and docs/providers.md), for
 // `voxfra send-test`: the "Test webhook" button of a provider's dashboard,
 // from the shell. One table in samples.cpp holds every provider's body, so
 // that a test can check each one against its adapter.

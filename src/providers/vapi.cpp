@@ -1,5 +1,5 @@
 // Vapi: {"message":{"type":"end-of-call-report","call":{...},...}}.
-// providers.md §1 (payload) and §9 (mapping). Canonical paths come first,
+// docs/providers.md, "Vapi". Canonical paths come first,
 // the legacy top-level fields that older senders still post are fallbacks.
 #include "providers/mapping.h"
 

@@ -1,5 +1,5 @@
 // VoiceInfra: a flat call record, posted when a call hangs up whatever its
-// outcome. providers.md §6 and §9. The event is in the body's `event` and
+// outcome. docs/providers.md, "VoiceInfra". The event is in the body's `event` and
 // in the X-VoiceInfra-Event header (the body wins when both are sent);
 // `call.completed` is the only one VoiceInfra documents, and any other is
 // ignored.
@@ -42,7 +42,7 @@ void read_call(Payload& in, CallRecord& out) {
   out.recording_url = in.string("recording_url").value_or("");
   out.summary = in.string("summary").value_or("");
   // The object of key data the agent extracted; its key is not documented
-  // (providers.md: likely "extracted_data"), so both likely names are read.
+  // (likely "extracted_data", see docs/providers.md), so both likely names are read.
   out.variables_json =
       VariablesJson(in).add({{"extracted_data", "extracted_data"}, {"key_data", "key_data"}}).finish();
 }

@@ -1,5 +1,5 @@
-// VoxPria: {"event":…,"timestamp":<ISO>,"data":{…}}. providers.md §6 and
-// §9. Its two doc pages spell fields differently (data.callId or data.id,
+// VoxPria: {"event":…,"timestamp":<ISO>,"data":{…}}. docs/providers.md,
+// "VoxPria". Its two doc pages spell fields differently (data.callId or data.id,
 // data.toNumber or data.phoneNumber); every spelling they show is read.
 // call.completed, call.ended and call.failed end a call; call.started,
 // campaign.* and anything else are ignored.

@@ -1,4 +1,4 @@
-// The unified call record (DESIGN.md "Unified call record", a contract).
+// The unified call record (docs/design.md, "The unified call record", a contract).
 // Adapters fill the provider-side fields with views into the parsed body;
 // the ingest core adds the context and serializes it once.
 #pragma once

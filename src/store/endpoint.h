@@ -1,4 +1,4 @@
-// The endpoint record (DESIGN.md "Endpoints", a contract) and its codec,
+// The endpoint record (docs/design.md, "Endpoints", a contract) and its codec,
 // shared by the CLI and the module. Encoded as a version byte followed by
 // tagged fields (u8 tag, u32 little-endian length, bytes); unknown tags are
 // skipped so that an older reader can read a newer record.

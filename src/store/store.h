@@ -1,7 +1,7 @@
-// The LMDB environment (DESIGN.md "Storage"): one directory holding the
+// The LMDB environment (docs/design.md, "Storage"): one directory holding the
 // named databases
 //   endpoints  slug -> endpoint record (store/endpoint.h)
-//   calls      u64 big-endian sequence -> stored call (store/call_codec.h)
+//   calls      u64 big-endian sequence -> stored call (StoredCall, below)
 //   callidx    idempotency key -> u64 sequence, i64 stored-at ms
 //   stats      endpoint slug -> counters (EndpointStats)
 //   meta       "schema" -> u32 schema version

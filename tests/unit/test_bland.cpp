@@ -88,7 +88,7 @@ TEST(BlandEndOfCall, BecomesTheUnifiedRecord) {
 
 TEST(BlandTimes, EndAtIsOnlyAFallback) {
   // The voicemail call's end_at is started_at + max_duration (30 min), the
-  // ambiguity providers.md warns of: the duration decides the end.
+  // ambiguity docs/providers.md ("Bland") warns of: the duration decides the end.
   AdapterRun run(map_bland, voicemail_call());
   EXPECT_EQ(run.record().ended_at, 1714294936000 + 22000);
   EXPECT_NE(run.record().ended_at, 1714296736000);
