@@ -89,10 +89,12 @@ for my $doc (@docs) {
     ok(!@broken, "$doc: its $count relative links resolve") or diag join("\n", @broken);
 }
 
-# Every directive and variable the module defines is documented.
+# Every directive and variable the module defines is documented: the
+# entries of its ngx_command_t and ngx_http_variable_t tables, each a line of
+# its own beginning `{ngx_string("voxfra_...")`.
 my %names;
 for my $glue (glob "$root/ngx_voxfra_*.cpp") {
-    $names{$_} = 1 for slurp($glue) =~ /ngx_string\("(voxfra_\w+)"\)/g;
+    $names{$_} = 1 for slurp($glue) =~ /^\s*\{\s*ngx_string\("(voxfra_\w+)"\)/mg;
 }
 ok(scalar(keys %names) >= 10, 'the module defines its directives and variables') or diag join(' ', sort keys %names);
 my $readme = slurp("$root/README.md");
