@@ -1,7 +1,7 @@
-// What the rate table and the idempotency table share: a fixed-capacity hash
-// table laid out in a caller's block of plain memory, so that the glue can
-// put it in an NGINX shared memory zone (one block, seen by every worker) and
-// a unit test in a std::vector.
+// What the zone's tables (rates, idempotency keys, counters) share: a
+// fixed-capacity hash table laid out in a caller's block of plain memory, so
+// that the glue can put it in an NGINX shared memory zone (one block, seen by
+// every worker) and a unit test in a std::vector.
 //
 // The block holds a header, a bucket index and an array of entries, found by
 // offsets from the block's start, never by pointers: NGINX may map a zone at
