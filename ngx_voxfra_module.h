@@ -4,8 +4,8 @@
 //
 // Only this header and those files include NGINX. NGINX's own build
 // compiles them (see `config`) with its C flags, as C++17; the core is
-// C++20 behind C++17 headers. Nothing here leaves the shared object: only
-// the module symbol is exported.
+// C++20 behind C++17 headers. Nothing here leaves the shared object but
+// the two modules NGINX loads by name (below).
 #pragma once
 
 extern "C" {

@@ -42,7 +42,7 @@ void read_call(Payload& in, CallRecord& out) {
   out.recording_url = in.string("recording_url").value_or("");
   out.summary = in.string("summary").value_or("");
   // The object of key data the agent extracted; its key is not documented
-  // (likely "extracted_data", see docs/providers.md), so both likely names are read.
+  // (likely "extracted_data", see docs/providers.md), so both names are read.
   out.variables_json =
       VariablesJson(in).add({{"extracted_data", "extracted_data"}, {"key_data", "key_data"}}).finish();
 }
