@@ -21,14 +21,16 @@ ensure_packages() {
 
 # What building needs.
 VOXFRA_BUILD_PACKAGES=(build-essential cmake pkg-config nginx nginx-dev liblmdb-dev lmdb-utils
-                       libssl-dev libsimdjson-dev googletest libgtest-dev libbenchmark-dev libpcre3-dev zlib1g-dev)
+                       libssl-dev libsimdjson-dev googletest libgtest-dev libbenchmark-dev libpcre3-dev zlib1g-dev
+                       libnats-dev)
 # What building the Debian packages needs besides (scripts/package).
 VOXFRA_PACKAGE_PACKAGES=(debhelper dpkg-dev fakeroot lintian)
 # What running the tests needs besides (Node.js signs payloads with the
 # providers' own SDKs in t/07, a Node that is already installed is kept;
 # Cpanel::JSON::XS reads back the crash and reload tests' records quickly;
-# git clones this repository into a 0700 directory in t/24).
-VOXFRA_TEST_PACKAGES=(perl curl git libcpanel-json-xs-perl)
+# git clones this repository into a 0700 directory in t/24; the fleet tests
+# run a NATS JetStream cluster with TLS certificates made by openssl).
+VOXFRA_TEST_PACKAGES=(perl curl git libcpanel-json-xs-perl nats-server openssl)
 command -v npm >/dev/null 2>&1 || VOXFRA_TEST_PACKAGES+=(nodejs npm)
 
 # The sanitizer build (scripts/test's unit tests, scripts/test-asan-module):

@@ -29,6 +29,11 @@ constexpr OptionSpec kOptions[] = {
     {"size", true, false},       {"before", true, false},     {"dry-run", false, false},
     {"batch", true, false},
     {"all", false, false},       {"name", true, false},       {"version", false, false},
+    // The fleet: the CLI's --nats flags and voxfra-fleet's own.
+    {"nats", true, false},       {"nats-user", true, false},  {"nats-password-file", true, false},
+    {"nats-ca", true, false},    {"node", true, false},       {"replicas", true, false},
+    {"max-age", true, false},    {"duplicate-window", true, false}, {"reconcile-interval", true, false},
+    {"ack-wait", true, false},
 };
 
 constexpr std::string_view kGlobalOptions = "db json help";  // every command takes these

@@ -25,6 +25,7 @@ std::span<const Command> endpoint_commands();
 std::span<const Command> calls_commands();
 std::span<const Command> store_commands();
 std::span<const Command> token_commands();
+std::span<const Command> fleet_commands();
 // The commands of a group word ("endpoint", "calls", "store", "token").
 std::span<const Command> group_commands(std::string_view group);
 // Commands of one word, outside the groups: send-test.

@@ -14,7 +14,7 @@ namespace voxfra::cli {
 
 namespace {
 
-constexpr std::string_view kGroups[] = {"endpoint", "calls", "store", "token"};
+constexpr std::string_view kGroups[] = {"endpoint", "calls", "store", "token", "fleet"};
 
 std::string names_of(std::span<const Command> commands) {
   std::string names;
@@ -97,7 +97,7 @@ int run(int argc, const char* const* argv) {
   const std::string& group = args.words[0];
   if (const Command* single = find_single_word_command(group)) return run_command(*single, args);
   if (!known_group(group)) {
-    throw UsageError("unknown command \"" + group + "\"; one of: endpoint, calls, store, token, " +
+    throw UsageError("unknown command \"" + group + "\"; one of: endpoint, calls, store, token, fleet, " +
                      names_of_single_word_commands());
   }
   if (args.words.size() == 1) {

@@ -9,6 +9,7 @@ std::span<const Command> group_commands(std::string_view group) {
   if (group == "endpoint") return endpoint_commands();
   if (group == "store") return store_commands();
   if (group == "token") return token_commands();
+  if (group == "fleet") return fleet_commands();
   return calls_commands();
 }
 
@@ -45,6 +46,9 @@ void print_usage(std::ostream& out) {
   print_lines(out, store_commands());
   out << "\nManagement API tokens (bearer tokens, scoped to one org or all):\n";
   print_lines(out, token_commands());
+  out << "\nThe fleet (nodes sharing endpoints and shipping calls through NATS JetStream; docs/fleet.md):\n";
+  print_lines(out, fleet_commands());
+  out << "  NATS AUTH is --nats-user U --nats-password-file F and/or --nats-ca FILE (TLS)\n";
   print_common(out);
 }
 

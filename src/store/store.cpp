@@ -14,7 +14,7 @@ namespace voxfra {
 namespace {
 
 constexpr std::uint64_t kNewEnvironmentMapSize = 4ull << 30;  // 4 GiB
-constexpr unsigned kMaxDatabases = 16;                         // seven in use, room to grow
+constexpr unsigned kMaxDatabases = 16;                         // eight in use, room to grow
 constexpr std::string_view kSchemaKey = "schema";
 constexpr std::size_t kCallIndexValueSize = 16;  // u64 sequence, i64 stored-at
 
@@ -256,6 +256,7 @@ Store::Store(const StoreOptions& options) : path_(options.path) {
     open_databases(env_, path_, databases, std::size(databases), !options.read_only);
     has_reqlog_ = open_later_database(env_, path_, "reqlog", !options.read_only, &reqlog_);
     if (!open_later_database(env_, path_, "tokens", !options.read_only, &tokens_)) tokens_ = 0;
+    if (!open_later_database(env_, path_, "fleet", !options.read_only, &fleet_)) fleet_ = 0;
   } catch (...) {
     mdb_env_close(env_);
     env_ = nullptr;

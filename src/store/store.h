@@ -10,6 +10,9 @@
 //   tokens     Management API token id -> token record (store/api_token.h);
 //              made by any writer when missing, empty to an older
 //              environment opened read-only
+//   fleet      what voxfra-fleet keeps of a fleet node: its name, the
+//              shipped cursor, the mirror's revisions (store/fleet_state.h);
+//              made like `tokens`
 // The module opens one Store per worker after fork; the CLI opens one per
 // command. Nothing here knows of NGINX.
 #pragma once
@@ -172,6 +175,8 @@ class Store {
   MDB_dbi reqlog_dbi() const { return reqlog_; }
   // 0 when the environment was opened read-only and has none yet.
   MDB_dbi tokens_dbi() const { return tokens_; }
+  // 0 when the environment was opened read-only and has none yet.
+  MDB_dbi fleet_dbi() const { return fleet_; }
 
   // The schema version the environment records; 0 when unreadable.
   std::uint32_t schema_version(MDB_txn* txn) const;
@@ -179,7 +184,7 @@ class Store {
  private:
   MDB_env* env_ = nullptr;
   std::string path_;
-  MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0, reqlog_ = 0, tokens_ = 0;
+  MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0, reqlog_ = 0, tokens_ = 0, fleet_ = 0;
   bool has_reqlog_ = false;
   std::uint64_t synced_txnid_ = 0;  // the last transaction sync_if_written saw on disk
 };

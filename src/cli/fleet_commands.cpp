@@ -1,0 +1,206 @@
+// voxfra fleet init|calls|status (docs/fleet.md): the fleet's JetStream
+// objects, the calls the stream holds, and a node's figures.
+#include <simdjson.h>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/errors.h"
+#include "cli/output.h"
+#include "fleet/fleet_names.h"
+#include "fleet/jetstream_setup.h"
+#include "fleet/nats_args.h"
+#include "fleet/nats_client.h"
+#include "store/fleet_state.h"
+
+namespace voxfra::cli {
+
+namespace {
+
+constexpr std::int64_t kReadWaitMs = 5000;
+
+// The connection for a command, failing at once when no server answers.
+std::unique_ptr<fleet::NatsConnection> connect(const Args& args) {
+  fleet::NatsSettings settings = fleet::nats_settings(args, "voxfra");
+  try {
+    return std::make_unique<fleet::NatsConnection>(settings, false);
+  } catch (const fleet::NatsError& e) {
+    throw CommandError(e.what());
+  }
+}
+
+std::int64_t duration_option(const Args& args, std::string_view name, std::int64_t fallback) {
+  auto v = args.value(name);
+  if (!v) return fallback;
+  auto seconds = parse_duration_seconds(*v);
+  if (!seconds || *seconds <= 0) throw UsageError("--" + std::string(name) + " must be a duration such as 2h or 7d");
+  return *seconds;
+}
+
+int fleet_init(const Cli& cli, const Args& args, std::span<const std::string> operands) {
+  if (!operands.empty()) throw UsageError("fleet init takes no argument \"" + operands.front() + "\"");
+  fleet::StreamSettings s;
+  if (auto r = args.value("replicas")) {
+    if (*r != "1" && *r != "3" && *r != "5") throw UsageError("--replicas must be 1, 3 or 5");
+    s.replicas = std::stoi(*r);
+  }
+  s.max_age_seconds = duration_option(args, "max-age", s.max_age_seconds);
+  s.duplicate_window_seconds = duration_option(args, "duplicate-window", s.duplicate_window_seconds);
+  auto nats = connect(args);
+  jsCtx* js = nats->jetstream();
+  std::string stream, bucket;
+  try {
+    stream = fleet::create_calls_stream(js, s);
+    bucket = fleet::create_endpoints_bucket(js, s.replicas);
+  } catch (const std::runtime_error& e) {
+    throw CommandError(e.what());
+  }
+  if (cli.json) {
+    JsonDocument doc;
+    doc.writer().begin_object().field("stream", stream).field("bucket", bucket).end_object();
+    doc.print(*cli.out);
+    return 0;
+  }
+  *cli.out << "stream " << fleet::kCallsStream << ": " << stream << " (" << s.replicas << " replica"
+           << (s.replicas == 1 ? "" : "s") << ")\n"
+           << "bucket " << fleet::kEndpointsBucket << ": " << bucket << '\n';
+  return 0;
+}
+
+std::string header(natsMsg* msg, const char* name) {
+  const char* v = nullptr;
+  if (natsMsgHeader_Get(msg, name, &v) != NATS_OK || v == nullptr) return "";
+  return v;
+}
+
+// Every message of the stream, oldest first, through an ordered consumer.
+int fleet_calls(const Cli& cli, const Args& args, std::span<const std::string> operands) {
+  if (!operands.empty()) throw UsageError("fleet calls takes no argument \"" + operands.front() + "\"");
+  std::optional<std::string> call_id = args.value("call-id");
+  auto nats = connect(args);
+  jsCtx* js = nats->jetstream();
+  fleet::StreamSummary summary;
+  try {
+    summary = fleet::calls_stream_summary(js);
+  } catch (const fleet::NatsError& e) {
+    throw CommandError(e.what());
+  }
+  if (summary.messages == 0) return 0;
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Ordered = true;
+  so.Stream = fleet::kCallsStream;
+  natsSubscription* sub = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  try {
+    fleet::check(js_SubscribeSync(&sub, js, fleet::kCallsSubjects, nullptr, &so, &code), "cannot read the stream",
+                 code);
+  } catch (const fleet::NatsError& e) {
+    throw CommandError(e.what());
+  }
+  simdjson::dom::parser parser;
+  Table table({"SEQ", "NODE", "RECORD", "CALL", "SUBJECT"});
+  std::uint64_t seq = 0;
+  while (seq < summary.last_seq) {
+    natsMsg* msg = nullptr;
+    natsStatus st = natsSubscription_NextMsg(&msg, sub, kReadWaitMs);
+    if (st != NATS_OK) {
+      natsSubscription_Destroy(sub);
+      throw CommandError("reading the stream stopped at sequence " + std::to_string(seq) + ": " +
+                         fleet::last_error_text(st));
+    }
+    jsMsgMetaData* meta = nullptr;
+    if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+      seq = meta->Sequence.Stream;
+      jsMsgMetaData_Destroy(meta);
+    }
+    std::string_view data(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+    std::string_view record_call_id;
+    simdjson::dom::element record;
+    if (parser.parse(data.data(), data.size()).get(record) == simdjson::SUCCESS) {
+      if (record["callId"].get(record_call_id) != simdjson::SUCCESS) record_call_id = {};
+    }
+    if (!call_id || record_call_id == *call_id) {
+      if (cli.json) {
+        JsonDocument doc;
+        JsonWriter& w = doc.writer();
+        w.begin_object()
+            .key("seq").integer(static_cast<std::int64_t>(seq))
+            .field("subject", natsMsg_GetSubject(msg))
+            .field("node", header(msg, fleet::kNodeHeader))
+            .field("recordId", header(msg, fleet::kRecordIdHeader))
+            .field("msgId", header(msg, "Nats-Msg-Id"));
+        if (record_call_id.data() != nullptr) w.key("record").raw(data);
+        w.end_object();
+        doc.print(*cli.out);
+      } else {
+        table.add_row({std::to_string(seq), header(msg, fleet::kNodeHeader), header(msg, fleet::kRecordIdHeader),
+                       std::string(record_call_id), natsMsg_GetSubject(msg)});
+      }
+    }
+    natsMsg_Destroy(msg);
+  }
+  natsSubscription_Destroy(sub);
+  if (!cli.json) table.print(*cli.out);
+  return 0;
+}
+
+std::string age(UnixMillis t, UnixMillis now) {
+  if (t == 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fs ago", static_cast<double>(now - t) / 1000.0);
+  return buf;
+}
+
+int fleet_status(const Cli& cli, const Args&, std::span<const std::string> operands) {
+  if (!operands.empty()) throw UsageError("fleet status takes no argument \"" + operands.front() + "\"");
+  auto store = open_store(cli, Access::read);
+  Txn txn(*store, false);
+  auto s = read_fleet_status(txn.get(), *store);
+  if (!s) {
+    throw CommandError("the store at \"" + store->path() + "\" is no fleet node (voxfra-fleet never ran on it)");
+  }
+  const UnixMillis now = now_millis();
+  if (cli.json) {
+    JsonDocument doc;
+    JsonWriter& w = doc.writer();
+    w.begin_object()
+        .field("node", s->node)
+        .field("nats", s->link);
+    write_time(w, "natsSince", s->link_since);
+    w.key("endpointsMirrored").integer(static_cast<std::int64_t>(s->endpoints));
+    write_time(w, "mirrorUpdatedAt", s->mirror_updated_at);
+    w.key("unshipped").integer(static_cast<std::int64_t>(s->unshipped));
+    write_time(w, "oldestUnshippedAt", s->oldest_unshipped_at);
+    w.key("oldestUnshippedAgeSeconds").number(s->oldest_unshipped_at ? static_cast<double>(now - s->oldest_unshipped_at) / 1000.0 : 0.0);
+    w.field("shippedThrough", record_id(s->shipped_through));
+    write_time(w, "lastAckAt", s->last_ack_at);
+    w.end_object();
+    doc.print(*cli.out);
+    return 0;
+  }
+  print_fields(*cli.out, {
+      {"node", s->node},
+      {"nats", s->link + " since " + time_or_dash(s->link_since)},
+      {"endpoints mirrored", std::to_string(s->endpoints) + ", last update " + age(s->mirror_updated_at, now)},
+      {"not yet shipped", std::to_string(s->unshipped) + " record" + (s->unshipped == 1 ? "" : "s") +
+                              (s->unshipped ? ", oldest received " + age(s->oldest_unshipped_at, now) : "")},
+      {"shipped through", record_id(s->shipped_through)},
+      {"last ack", age(s->last_ack_at, now)},
+  });
+  return 0;
+}
+
+constexpr Command kFleetCommands[] = {
+    {"fleet", "init", "--nats URL[,URL...] [NATS AUTH] [--replicas 3] [--max-age 7d] [--duplicate-window 1h]",
+     "nats nats-user nats-password-file nats-ca replicas max-age duplicate-window", fleet_init},
+    {"fleet", "calls", "--nats URL[,URL...] [NATS AUTH] [--call-id ID]",
+     "nats nats-user nats-password-file nats-ca call-id", fleet_calls},
+    {"fleet", "status", "", "", fleet_status},
+};
+
+}  // namespace
+
+std::span<const Command> fleet_commands() { return kFleetCommands; }
+
+}  // namespace voxfra::cli
