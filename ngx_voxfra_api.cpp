@@ -69,6 +69,9 @@ ngx_int_t answer(ngx_http_request_t* r) {
     throw;
   }
   if (open) w->reader->release();  // the answer is a copy: nothing points into the map
+  if (!response.error_log.empty()) {
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, "voxfra_api: %s", response.error_log.c_str());
+  }
   return send_api_response(r, response);
 }
 

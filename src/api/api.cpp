@@ -48,7 +48,7 @@ ApiResponse health(const Store* store, MDB_txn* txn, std::string_view request_id
     w.begin_object().field("status", "unavailable").key("store").begin_object();
     w.key("open").boolean(false).end_object();
     w.field("requestId", request_id).end_object();
-    return ApiResponse{503, std::string(out), false, false};
+    return ApiResponse{503, std::string(out), false, false, {}};
   }
   // Plain variables: clang 14 (the fuzz build) cannot capture structured bindings.
   const std::pair<std::uint64_t, std::uint64_t> usage = store->map_usage();
@@ -123,7 +123,7 @@ ApiResponse error_response(ApiError error, std::string_view request_id, const st
     w.end_array();
   }
   w.end_object();
-  return ApiResponse{e.status, std::string(out), false, false};
+  return ApiResponse{e.status, std::string(out), false, false, {}};
 }
 
 }  // namespace api
@@ -132,7 +132,7 @@ ApiResponse api_internal_error(std::string_view request_id) {
   try {
     return api::error_response(api::ApiError::internal_error, request_id);
   } catch (...) {
-    return ApiResponse{500, "{\"status\":\"rejected\",\"reason\":\"internal_error\"}", false, false};
+    return ApiResponse{500, "{\"status\":\"rejected\",\"reason\":\"internal_error\"}", false, false, {}};
   }
 }
 
@@ -144,8 +144,10 @@ ApiResponse handle_api_request(const Store* store, MDB_txn* txn, const ApiTokenF
       return answer(store, txn, file, request);
     } catch (const ApiFailure& f) {
       return error_response(f.error, request.request_id, f.details);
-    } catch (const std::exception&) {
-      return api_internal_error(request.request_id);
+    } catch (const std::exception& e) {
+      ApiResponse response = api_internal_error(request.request_id);
+      response.error_log = e.what();
+      return response;
     }
   } catch (...) {
     return api_internal_error(request.request_id);

@@ -27,6 +27,7 @@ struct ApiResponse {
   std::string body;
   bool www_authenticate = false;  // 401: add `WWW-Authenticate: Bearer`
   bool allow_get = false;         // 405: add `Allow: GET`
+  std::string error_log;          // a 500's cause, for the glue to log
 };
 
 // The tokens of a `voxfra_api token_file=` (api/api_tokens.h), parsed once.

@@ -58,7 +58,7 @@ ApiResponse ok_response(std::string_view request_id, WriteMembers write_members)
   write_members(w);
   w.field("requestId", request_id);
   w.end_object();
-  return ApiResponse{200, std::string(out), false, false};
+  return ApiResponse{200, std::string(out), false, false, {}};
 }
 
 // Query parameters. Each throws ApiFailure invalid_parameter naming itself.

@@ -110,7 +110,9 @@ IngestResult Ingestor::process(const EndpointView& endpoint, const IngestRequest
     return r;
   }
 
-  Payload payload(root, mem, request.headers);
+  // Only what the signature covers decides what a signed endpoint stores:
+  // every scheme signs the body, none the headers adapters could read.
+  Payload payload(root, mem, endpoint.secret_count > 0 ? nullptr : request.headers);
   CallRecord record(mem);
   Verdict verdict = adapter->map(payload, record);
   if (verdict == Verdict::invalid || payload.has_problems()) {
@@ -133,6 +135,18 @@ IngestResult Ingestor::process(const EndpointView& endpoint, const IngestRequest
   r.reason = Reason::none;
   r.call_id = copy_into(mem, record.call_id);
 
+  impl_->key_scratch.clear();
+  if (!make_idempotency_key(impl_->key_scratch, endpoint.org, endpoint.client, endpoint.provider,
+                            record.call_id, record.event)) {
+    // The adapters read call ids and events through checks that make this
+    // unreachable; should one not, the call is refused, never stored ambiguously.
+    IngestResult refused = rejected(Reason::invalid_payload);
+    payload.problem("$", "has a call id or event that cannot be stored (control characters, or too long)");
+    refused.details_json = details_json(payload.problems(), mem);
+    refused.event = r.event;
+    return refused;
+  }
+
   RecordContext context;
   context.request_id = request.request_id;
   context.received_at = request.received_at;
@@ -147,10 +161,6 @@ IngestResult Ingestor::process(const EndpointView& endpoint, const IngestRequest
   json->reserve(1024 + request.body_size + request.body_size / 8);
   JsonWriter w(*json);
   write_call_record(w, context, record);
-
-  impl_->key_scratch.clear();
-  make_idempotency_key(impl_->key_scratch, endpoint.org, endpoint.client, endpoint.provider,
-                       record.call_id, record.event);
 
   PendingCall& call = r.call;
   call.idempotency_key = copy_into(mem, impl_->key_scratch);

@@ -130,7 +130,7 @@ Verdict map_custom(Payload& in, CallRecord& out) {
     in.problem("$", "must be an object");
     return Verdict::invalid;
   }
-  auto event = in.string("event");
+  auto event = event_name(in, "event", Need::optional);
   if (in.has_problems()) return Verdict::invalid;
   out.event = event.value_or(kCallEnded);
   // Senders may post the whole life of a call; only its end is a record.

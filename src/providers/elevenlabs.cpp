@@ -105,7 +105,7 @@ void read_initiation_failure(Payload& in, CallRecord& out) {
 }  // namespace
 
 Verdict map_elevenlabs(Payload& in, CallRecord& out) {
-  auto type = in.string("type", Need::required);
+  auto type = event_name(in, "type");
   if (!type) return Verdict::invalid;
   out.event = *type;
   const bool failure = *type == kInitiationFailure;

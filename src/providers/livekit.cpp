@@ -61,7 +61,7 @@ void read_room_metadata(Payload& in, CallRecord& out, VariablesJson& variables) 
 }  // namespace
 
 Verdict map_livekit(Payload& in, CallRecord& out) {
-  auto event = in.string("event", Need::required);
+  auto event = event_name(in, "event");
   if (!event) return Verdict::invalid;
   out.event = *event;
   if (*event != kRoomFinished) return Verdict::ignored;

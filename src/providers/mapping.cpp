@@ -2,12 +2,33 @@
 
 #include <cmath>
 
+#include "store/key_fields.h"
+
 namespace voxfra {
 
+namespace {
+
+// `text` from `path` when it can be the key field `field`; nullopt (with the
+// problem recorded) when it cannot.
+std::optional<std::string_view> key_text(Payload& in, std::string_view path, KeyField field,
+                                         std::optional<std::string_view> text) {
+  if (!text) return text;
+  const std::string_view problem = key_field_problem(field, *text);
+  if (problem.empty()) return text;
+  in.problem(path, problem);
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::string_view required_call_id(Payload& in, std::string_view path) {
-  auto call_id = in.string(path, Need::required);
+  auto call_id = key_text(in, path, KeyField::call_id, in.string(path, Need::required));
   if (call_id && call_id->empty()) in.problem(path, "must not be empty");
   return call_id.value_or("");
+}
+
+std::optional<std::string_view> event_name(Payload& in, std::string_view path, Need need) {
+  return key_text(in, path, KeyField::event, in.string(path, need));
 }
 
 std::string_view required_call_id(Payload& in, std::initializer_list<std::string_view> paths) {

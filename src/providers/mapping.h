@@ -21,6 +21,12 @@ std::string_view required_call_id(Payload& in, std::string_view path);
 // first path as "is required (or …)" naming the others.
 std::string_view required_call_id(Payload& in, std::initializer_list<std::string_view> paths);
 
+// The event name at `path` (a string; "is required" when `need` says so).
+// Call ids and event names go into the call's stored key: read through these
+// two, a value with a control character or past its length limit
+// (store/key_fields.h) is a problem on its path, whatever the provider.
+std::optional<std::string_view> event_name(Payload& in, std::string_view path, Need need = Need::required);
+
 // Seconds from `started` to `ended` when both are known and in order: a
 // negative duration is no measure.
 std::optional<double> seconds_between(std::optional<UnixMillis> started, std::optional<UnixMillis> ended);

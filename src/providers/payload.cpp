@@ -154,7 +154,7 @@ std::string_view Payload::json(dom::element element) {
   void* place = mem_->allocate(sizeof(std::pmr::string), alignof(std::pmr::string));
   auto* text = new (place) std::pmr::string(mem_);
   JsonWriter writer(*text);
-  write_json_element(writer, element);
+  write_json_element(writer, element, kMaxKeptDepth);
   return *text;
 }
 

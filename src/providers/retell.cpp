@@ -112,7 +112,7 @@ Verdict map_call(Payload& in, CallRecord& out) {
 }  // namespace
 
 Verdict map_retell(Payload& in, CallRecord& out) {
-  auto event = in.string("event", Need::required);
+  auto event = event_name(in, "event");
   if (!event) return Verdict::invalid;
   out.event = *event;
   // call_started, transcript_updated, transfer_*: the same URL, no record.

@@ -119,7 +119,7 @@ Verdict map_end_of_call_report(Payload& in, CallRecord& out) {
 
 Verdict map_vapi(Payload& in, CallRecord& out) {
   if (!in.object("message", Need::required)) return Verdict::invalid;
-  auto type = in.string("message.type", Need::required);
+  auto type = event_name(in, "message.type");
   if (!type) return Verdict::invalid;
   out.event = *type;
   // Status updates, transcripts, tool calls…: Vapi posts them all to the

@@ -1,9 +1,11 @@
 // VoiceInfra: a flat call record, posted when a call hangs up whatever its
 // outcome. docs/providers.md, "VoiceInfra". The event is in the body's `event` and
-// in the X-VoiceInfra-Event header (the body wins when both are sent);
+// in the X-VoiceInfra-Event header (the body wins when both are sent, and
+// on a signed endpoint only the body counts);
 // `call.completed` is the only one VoiceInfra documents, and any other is
 // ignored.
 #include "providers/mapping.h"
+#include "store/key_fields.h"
 
 namespace voxfra {
 
@@ -20,9 +22,19 @@ std::string_view outcome_of(std::string_view call_outcome) {
   return call_outcome;
 }
 
+constexpr std::string_view kEventHeader = "X-VoiceInfra-Event";
+
+// The header is read only on an endpoint without a secret: the signature
+// covers the body alone, and the ingest core gives a signed endpoint's
+// adapter no headers (an unsigned header must not decide what is stored).
 std::string_view event_of(Payload& in) {
-  const std::string_view body_event = in.string("event").value_or("");
-  return body_event.empty() ? in.header("X-VoiceInfra-Event") : body_event;
+  const std::string_view body_event = event_name(in, "event", Need::optional).value_or("");
+  if (!body_event.empty()) return body_event;
+  const std::string_view header_event = in.header(kEventHeader);
+  const std::string_view problem = key_field_problem(KeyField::event, header_event);
+  if (problem.empty()) return header_event;
+  in.problem(kEventHeader, problem);
+  return {};
 }
 
 void read_call(Payload& in, CallRecord& out) {

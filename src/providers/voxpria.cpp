@@ -31,7 +31,7 @@ void read_times(Payload& in, CallRecord& out) {
 }  // namespace
 
 Verdict map_voxpria(Payload& in, CallRecord& out) {
-  auto event = in.string("event", Need::required);
+  auto event = event_name(in, "event");
   if (!event) return Verdict::invalid;
   out.event = *event;
   if (!is_end_of_call(*event)) return Verdict::ignored;

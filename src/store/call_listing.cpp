@@ -12,20 +12,36 @@ namespace voxfra {
 
 namespace {
 
-bool has_outcome(std::string_view json, std::string_view wanted) {
+// A stored record parsed by our own reader, valid until the next call on
+// this thread; nullopt when it cannot be (a record stored before the depth
+// of `variables` was bounded may be too deep: json_element.h).
+std::optional<simdjson::dom::element> parse_record(std::string_view json) {
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element record;
-  if (parser.parse(json.data(), json.size()).get(record) != simdjson::SUCCESS) return false;
+  if (parser.parse(json.data(), json.size()).get(record) != simdjson::SUCCESS) return std::nullopt;
+  return record;
+}
+
+bool has_outcome(std::string_view json, std::string_view wanted) {
+  auto record = parse_record(json);
+  if (!record) return false;
   std::string_view outcome;
-  return record["outcome"].get(outcome) == simdjson::SUCCESS && outcome == wanted;
+  return (*record)["outcome"].get(outcome) == simdjson::SUCCESS && outcome == wanted;
 }
 
 // org \0 client \0 provider \0 call id \0: the prefix of every idempotency
-// key of one call, whatever its event.
+// key of one call, whatever its event. Empty for a call id no key can hold.
 std::string call_key(std::string_view org, std::string_view client, Provider provider, std::string_view call_id) {
   std::string key;
   make_idempotency_key(key, org, client, provider, call_id, "");
   return key;
+}
+
+// Whether `key` is a key of the call `prefix` names: what follows the
+// prefix is an event, which holds no separator. A store written before call
+// ids were checked may hold "x\0\0event" for the call id "x\0": not call x's.
+bool is_key_of(std::string_view key, std::string_view prefix) {
+  return !prefix.empty() && key.starts_with(prefix) && key.find('\0', prefix.size()) == std::string_view::npos;
 }
 
 std::string_view sequence_key(std::uint64_t sequence, char (&out)[8]) {
@@ -42,6 +58,12 @@ bool split_org_client(std::string_view key, std::string& org, std::string& clien
   org.assign(key.substr(0, first));
   client.assign(key.substr(first + 1, second - first - 1));
   return true;
+}
+
+bool is_readable(std::string_view json) { return parse_record(json).has_value(); }
+
+StoreError unreadable(const StoredCall& c) {
+  return StoreError("record " + record_id(c.sequence) + " cannot be read back (invalid or too deeply nested JSON)");
 }
 
 }  // namespace
@@ -76,20 +98,26 @@ std::optional<StoredCall> find_record(MDB_txn* txn, const Store& store, std::uin
 
 std::string CallRevisions::merged_json() const {
   std::vector<std::string_view> json;
-  for (const StoredCall& c : revisions) json.push_back(c.json);
+  for (const StoredCall& c : revisions) {
+    if (!is_readable(c.json)) throw unreadable(c);
+    json.push_back(c.json);
+  }
   return merge_call_revisions(json);
 }
 
 std::string CallRevisions::json() const {
-  return revisions.size() == 1 ? std::string(newest().json) : merged_json();
+  if (revisions.size() > 1) return merged_json();
+  if (!is_readable(newest().json)) throw unreadable(newest());
+  return std::string(newest().json);
 }
 
 CallRevisions call_revisions(MDB_txn* txn, const Store& store, const StoredCall& c, std::uint64_t up_to) {
   CallRevisions call{{c}};
   const std::string prefix = call_key(c.org, c.client, c.provider, c.call_id);
+  if (prefix.empty()) return call;  // stored before call ids were checked: on its own
   Cursor cursor(txn, store.callidx_dbi());
   for (bool more = cursor.seek(prefix); more && cursor.key().starts_with(prefix); more = cursor.next()) {
-    if (cursor.value().size() < 8) continue;
+    if (cursor.value().size() < 8 || !is_key_of(cursor.key(), prefix)) continue;
     std::uint64_t sequence = bytes::get_u64le(cursor.value().data());
     if (sequence > up_to) continue;
     bool known = false;
@@ -158,9 +186,10 @@ std::vector<CallRevisions> find_calls_by_call_id(MDB_txn* txn, const Store& stor
   std::vector<CallRevisions> found;
   auto probe = [&](std::string_view o, std::string_view c) {
     const std::string prefix = call_key(o, c, provider, call_id);
+    if (prefix.empty()) return;
     Cursor cursor(txn, store.callidx_dbi());
     for (bool more = cursor.seek(prefix); more && cursor.key().starts_with(prefix); more = cursor.next()) {
-      if (cursor.value().size() < 8) continue;
+      if (cursor.value().size() < 8 || !is_key_of(cursor.key(), prefix)) continue;
       if (auto record = find_record(txn, store, bytes::get_u64le(cursor.value().data()))) {
         found.push_back(call_revisions(txn, store, *record));
         return;

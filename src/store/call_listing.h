@@ -42,7 +42,9 @@ struct CallRevisions {
   std::vector<StoredCall> revisions;
   const StoredCall& newest() const { return revisions.front(); }
   std::string merged_json() const;
-  // As stored when the call has one revision, merged otherwise.
+  // As stored when the call has one revision, merged otherwise. Both throw
+  // StoreError when a revision is not JSON our reader can parse, rather
+  // than hand on what no client could read.
   std::string json() const;
 };
 

@@ -75,7 +75,7 @@ UnixMillis index_stored_at(const MDB_val& v) {
 void delete_call(Batch& b, Store& store, const StoredCall& call, std::string_view record_key,
                  std::string& key_scratch, PruneResult& result) {
   key_scratch.clear();
-  make_idempotency_key(key_scratch, call.org, call.client, call.provider, call.call_id, call.event);
+  append_idempotency_key_unchecked(key_scratch, call.org, call.client, call.provider, call.call_id, call.event);
   MDB_val k = lmdb::val(key_scratch), v;
   int rc = mdb_get(b.get(), store.callidx_dbi(), &k, &v);
   if (rc != 0 && rc != MDB_NOTFOUND) lmdb::fail("cannot read the call index", rc);

@@ -96,9 +96,15 @@ struct PendingCall {
   int error = 0;               // failed: the LMDB code
 };
 
-// org \0 client \0 provider \0 call id \0 event, appended to `out`.
-void make_idempotency_key(std::string& out, std::string_view org, std::string_view client,
+// org \0 client \0 provider \0 call id \0 event, appended to `out`; false
+// (and nothing appended) when a field cannot be part of a key
+// (store/key_fields.h): a key it builds is unambiguous and fits LMDB.
+bool make_idempotency_key(std::string& out, std::string_view org, std::string_view client,
                           Provider provider, std::string_view call_id, std::string_view event);
+// The same without the checks: for finding keys written before the fields
+// were checked (a prune deletes what is there).
+void append_idempotency_key_unchecked(std::string& out, std::string_view org, std::string_view client,
+                                      Provider provider, std::string_view call_id, std::string_view event);
 
 // Record ids are the sequence as 16 lowercase hex digits.
 std::string record_id(std::uint64_t sequence);

@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "store/bytes.h"
+#include "store/key_fields.h"
 #include "store/provider_code.h"
 #include "store/store.h"
 
@@ -49,8 +50,18 @@ char* put_header_field(char* out, std::string_view s) {
 
 }  // namespace
 
-void make_idempotency_key(std::string& out, std::string_view org, std::string_view client,
+bool make_idempotency_key(std::string& out, std::string_view org, std::string_view client,
                           Provider provider, std::string_view call_id, std::string_view event) {
+  if (!key_field_problem(KeyField::name, org).empty() || !key_field_problem(KeyField::name, client).empty() ||
+      !key_field_problem(KeyField::call_id, call_id).empty() || !key_field_problem(KeyField::event, event).empty()) {
+    return false;
+  }
+  append_idempotency_key_unchecked(out, org, client, provider, call_id, event);
+  return true;
+}
+
+void append_idempotency_key_unchecked(std::string& out, std::string_view org, std::string_view client,
+                                      Provider provider, std::string_view call_id, std::string_view event) {
   std::string_view provider_text = provider_name(provider);
   out.reserve(out.size() + org.size() + client.size() + provider_text.size() + call_id.size() +
               event.size() + 4);

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "adapter_harness.h"
+#include "record/json_element.h"
 
 namespace voxfra {
 namespace {
@@ -229,6 +230,17 @@ TEST(CustomCall, NullOptionalFieldsAreAbsent) {
   EXPECT_EQ(run.record_json(),
             R"({"receivedAt":"1970-01-01T00:00:00.000Z","event":"call.ended","callId":"c-1",)"
             R"("startedAt":"2025-03-14T15:09:26.535Z","endedAt":"2025-03-14T15:10:56.535Z","durationSeconds":90})");
+}
+
+TEST(CustomVariables, DeepVariablesAreCutToARecordThatReadsBack) {
+  std::string deep;
+  for (int i = 0; i < 1020; ++i) deep += "[";
+  for (int i = 0; i < 1020; ++i) deep += "]";
+  AdapterRun run(map_custom, minimal_call(R"(,"variables":{"v":)" + deep + "}"));
+  ASSERT_EQ(run.verdict(), Verdict::end_of_call);
+  std::string pointer = "/variables/v";
+  for (std::size_t level = 2; level < kMaxKeptDepth; ++level) pointer += "/0";
+  EXPECT_EQ(run.stored_string(pointer + "/0"), std::string(kTooDeepMarker));
 }
 
 }  // namespace

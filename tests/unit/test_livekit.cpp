@@ -3,6 +3,7 @@
 #include <string>
 
 #include "adapter_harness.h"
+#include "record/json_element.h"
 
 namespace voxfra {
 namespace {
@@ -204,6 +205,20 @@ TEST(LiveKitMetadata, UnicodeSurvives) {
   EXPECT_EQ(run.record().agent_id, name);
   EXPECT_EQ(run.stored_string("/agentId"), name);
   EXPECT_EQ(run.stored_string("/variables/roomMetadata/agent_id"), name);
+}
+
+// Metadata ~1,022 objects deep: kept down to kMaxKeptDepth levels, the rest
+// one marker, so that the stored record is one our own reader parses back.
+TEST(LiveKitMetadata, DeepMetadataIsCutToARecordThatReadsBack) {
+  std::string metadata;
+  for (int i = 0; i < 1022; ++i) metadata += R"({\"a\":)";
+  metadata += "1";
+  for (int i = 0; i < 1022; ++i) metadata += "}";
+  AdapterRun run(map_livekit, with_metadata(R"("metadata":")" + metadata + "\""));
+  ASSERT_EQ(run.verdict(), Verdict::end_of_call);
+  std::string pointer = "/variables/roomMetadata";
+  for (std::size_t level = 1; level < kMaxKeptDepth; ++level) pointer += "/a";
+  EXPECT_EQ(run.stored_string(pointer + "/a"), std::string(kTooDeepMarker));
 }
 
 }  // namespace
