@@ -2,8 +2,9 @@
 # The README and docs/ stay one connected, self-contained set as people edit
 # them: every relative link and #anchor between them resolves, every
 # directive and variable the module defines is in the README, no code or test
-# cites design notes outside the repository, and the user-facing text has no
-# issue numbers or dated work diaries. Needs no build and no NGINX.
+# cites design notes outside the repository, every docs/ section a comment
+# cites exists, and the user-facing text has no issue numbers or dated work
+# diaries. Needs no build and no NGINX.
 use strict;
 use warnings;
 use Test::More;
@@ -126,5 +127,32 @@ find({ no_chdir => 1, wanted => sub {
 } }, $root);
 ok(!@citing, 'no code, test or script cites design notes outside the repository')
     or diag join("\n", @citing);
+
+# A comment that cites a section, `docs/<name>.md, "Section"`, names a heading
+# that exists there.
+my %headings;
+for my $doc (@docs) {
+    $headings{$doc}{ lc $_ } = 1 for prose(slurp("$root/$doc")) =~ /^#{1,6}\s+(.*?)\s*$/mg;
+}
+my @unknown;
+find({ no_chdir => 1, wanted => sub {
+    if (-d $_) {
+        $File::Find::prune = 1 if m{/(?:\.git|build[^/]*|node_modules|var)$};
+        return;
+    }
+    return unless m{\.(?:cpp|h|t|pm)$};
+    my $rel = File::Spec->abs2rel($_, $root);
+    my $text = slurp($_);
+    $text =~ s{\n\s*(?://|#)\s*}{ }g;    # a citation may wrap onto the next comment line
+    while ($text =~ m{(docs/\w+\.md)[,(\s]+"([^"]+)"}g) {
+        my ($doc, $section) = ($1, $2);
+        if (!$headings{$doc}) {
+            note "$rel cites $doc, which is not in the repository yet";
+            next;
+        }
+        push @unknown, "$rel: $doc \"$section\"" unless $headings{$doc}{ lc $section };
+    }
+} }, $root);
+ok(!@unknown, 'every section a comment cites in docs/ exists') or diag join("\n", @unknown);
 
 done_testing;
