@@ -74,6 +74,7 @@ struct RequestCtx {
   voxfra::IdempotencyHash idempotency_hash;
   ngx_msec_t idempotency_window;
   Zone* zone;
+  voxfra::RateLimits limits;
   unsigned retry_after;  // 429: whole seconds until a request would pass
 };
 
@@ -155,13 +156,16 @@ ngx_int_t respond(ngx_http_request_t* r, RequestCtx* ctx, Outcome outcome, Reaso
 }
 
 // Answers without reading the body: the rest of it is discarded (or, when
-// it is too large to be worth reading, the connection is closed after).
-// A client that sent `Expect: 100-continue` is not invited to send a body
-// nobody reads: expect_tested keeps ngx_http_discard_request_body from
-// sending `100 Continue`, as NGINX's own client_max_body_size check does.
-ngx_int_t reject_early(ngx_http_request_t* r, RequestCtx* ctx, Reason reason) {
+// it is too large to be worth reading or comes from a flood, the connection
+// is closed after). A client that sent `Expect: 100-continue` is not invited
+// to send a body nobody reads: expect_tested keeps
+// ngx_http_discard_request_body from sending `100 Continue`, as NGINX's own
+// client_max_body_size check does.
+ngx_int_t reject_early(ngx_http_request_t* r, RequestCtx* ctx, Reason reason, bool close = false) {
   r->expect_tested = 1;
-  if (reason == Reason::body_too_large) {
+  if (close) {
+    r->keepalive = 0;
+  } else if (reason == Reason::body_too_large) {
     r->keepalive = 0;
     r->lingering_close = 1;
   } else {
@@ -447,35 +451,64 @@ bool route(ngx_http_request_t* r, LocConf* lcf, std::string_view* provider, std:
   return true;
 }
 
-// Points the request line and the URIs NGINX logs at copies in which the
-// slug is masked (voxfra::mask_secret): `$request`, `$request_uri`, `$uri`,
-// `$args` and the `request: "..."` context of every error-log line from
-// here on. The bytes `slug` views are left as they were.
-void mask_slug_in_logs(ngx_http_request_t* r, std::string_view slug) {
-  if (slug.empty()) return;
-  for (ngx_str_t* s : {&r->request_line, &r->unparsed_uri, &r->uri, &r->args}) {
-    if (view(*s).find(slug) == std::string_view::npos) continue;
-    auto* copy = static_cast<u_char*>(ngx_pnalloc(r->pool, s->len));
-    if (copy == nullptr) continue;
-    ngx_memcpy(copy, s->data, s->len);
-    voxfra::mask_secret(reinterpret_cast<char*>(copy), s->len, slug);
-    s->data = copy;
-  }
+// Masks what may be a slug (voxfra::mask_slug_shapes) in a copy of `s` in
+// the request pool, and points `s` at the copy when anything was masked. The
+// bytes `s` viewed are left as they were: the routed provider and slug view
+// them.
+void mask_slugs(ngx_http_request_t* r, ngx_str_t* s) {
+  if (s->len == 0) return;
+  auto* copy = static_cast<u_char*>(ngx_pnalloc(r->pool, s->len));
+  if (copy == nullptr) return;
+  ngx_memcpy(copy, s->data, s->len);
+  auto* text = reinterpret_cast<char*>(copy);
+  if (voxfra::mask_slug_shapes(text, s->len) != 0) s->data = copy;
 }
 
-bool client_allowed(ngx_http_request_t* r) {
+// Points the request line and the URIs NGINX logs at copies in which every
+// slug is masked: `$request`, `$request_uri`, `$uri`, `$args` and the
+// `request: "..."` context of every error-log line from here on; and the
+// provider word ($voxfra_provider, the not-found [warn]), which a slug in
+// the wrong position of the path becomes.
+void mask_slugs_in_logs(ngx_http_request_t* r, RequestCtx* ctx) {
+  for (ngx_str_t* s : {&r->request_line, &r->unparsed_uri, &r->uri, &r->args}) mask_slugs(r, s);
+  ngx_str_t provider = {ctx->provider.size(), reinterpret_cast<u_char*>(const_cast<char*>(ctx->provider.data()))};
+  mask_slugs(r, &provider);
+  ctx->provider = view(provider);
+}
+
+// The client's address bytes (4 or 16, network order) as NGINX sees it,
+// after the realip module if it is configured; empty for a Unix socket.
+std::string_view client_address(ngx_http_request_t* r) {
   const sockaddr* sa = r->connection->sockaddr;
-  const unsigned char* address = nullptr;
-  size_t length = 0;
   if (sa->sa_family == AF_INET) {
-    address = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
-    length = 4;
-  } else if (sa->sa_family == AF_INET6) {
-    address = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr);
-    length = 16;
+    return {reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr), 4};
   }
-  auto* ctx = static_cast<RequestCtx*>(ngx_http_get_module_ctx(r, ngx_http_voxfra_module));
-  return voxfra::client_allowed(ctx->endpoint, address, length);
+  if (sa->sa_family == AF_INET6) {
+    return {reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr), 16};
+  }
+  return {};
+}
+
+bool client_allowed(ngx_http_request_t* r, RequestCtx* ctx) {
+  std::string_view address = client_address(r);
+  return voxfra::client_allowed(ctx->endpoint, reinterpret_cast<const unsigned char*>(address.data()),
+                                address.size());
+}
+
+// The endpoint's rate limits and who is asking (voxfra::ZoneState::admit).
+voxfra::RateSubject rate_subject(RequestCtx* ctx) { return {ctx->slug, client_address(ctx->r)}; }
+
+// Asks the zone (admit or settle); a 429's Retry-After is kept for the answer.
+template <class Ask>
+voxfra::RateVerdict ask_rate(RequestCtx* ctx, Ask ask) {
+  voxfra::RateVerdict rate;
+  {
+    ZoneLock lock(ctx->zone);
+    rate = ask(ctx->zone->state);
+    if (rate.evicted != nullptr) lock.warn_full(rate.evicted);
+  }
+  if (!rate.allowed) ctx->retry_after = rate.retry_after_seconds;
+  return rate;
 }
 
 void body_read(ngx_http_request_t* r);
@@ -519,7 +552,7 @@ ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
   std::string_view provider, slug;
   if (!route(r, lcf, &provider, &slug)) return NGX_HTTP_INTERNAL_SERVER_ERROR;
   ctx->provider = provider;
-  mask_slug_in_logs(r, slug);
+  mask_slugs_in_logs(r, ctx);
 
   if (r->method != NGX_HTTP_POST) return reject_early(r, ctx, Reason::method_not_allowed);
   if (!json_content_type(r)) return reject_early(r, ctx, Reason::unsupported_media_type);
@@ -544,7 +577,7 @@ ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
   }
   g_worker->reader->release();
   if (!ok) {
-    log_not_found(r, provider);
+    log_not_found(r, ctx->provider);
     return reject_early(r, ctx, Reason::not_found);
   }
   ctx->slug = slug;
@@ -552,21 +585,18 @@ ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
   ctx->idempotency_window = lcf->idempotency_window;
   ctx->zone = static_cast<Zone*>(lcf->zone->data);
 
-  // The address NGINX sees, after the realip module if it is configured.
-  if (!client_allowed(r)) return reject_early(r, ctx, Reason::forbidden);
+  if (!client_allowed(r, ctx)) return reject_early(r, ctx, Reason::forbidden);
 
-  // Before the body is read: a flood costs no more than its headers.
-  uint32_t limit = ctx->endpoint.rate_limit ? ctx->endpoint.rate_limit : static_cast<uint32_t>(lcf->rate_limit);
-  voxfra::RateVerdict rate;
-  {
-    ZoneLock lock(ctx->zone);
-    rate = ctx->zone->state.check_rate(slug, limit, ctx->received_at);
-    if (rate.evicted) lock.warn_full("endpoint rates");
-  }
-  if (!rate.allowed) {
-    ctx->retry_after = rate.retry_after_seconds;
-    return reject_early(r, ctx, Reason::rate_limited);
-  }
+  // Before the body is read: a flood costs no more than its headers. An
+  // endpoint with a secret counts verified requests only (settled once the
+  // signature is checked), so that forgeries cannot spend its budget.
+  ctx->limits.per_minute = ctx->endpoint.rate_limit ? ctx->endpoint.rate_limit : static_cast<uint32_t>(lcf->rate_limit);
+  ctx->limits.failures_per_minute = static_cast<uint32_t>(lcf->failure_limit);
+  const bool verifies = ctx->endpoint.secret_count > 0;
+  voxfra::RateVerdict rate = ask_rate(ctx, [&](voxfra::ZoneState& z) {
+    return z.admit(rate_subject(ctx), ctx->limits, verifies, ctx->received_at);
+  });
+  if (!rate.allowed) return reject_early(r, ctx, Reason::rate_limited, rate.failures_exhausted);
 
   if (r->headers_in.content_length_n > lcf->max_body) {
     return reject_early(r, ctx, Reason::body_too_large);
@@ -622,6 +652,15 @@ void process_body(ngx_http_request_t* r, RequestCtx* ctx) {
   request.body_size = size;
   voxfra::IngestResult result = g_worker->ingestor.process(ctx->endpoint, request, ctx->mem);
   ctx->call_id = result.call_id;
+  if (ctx->endpoint.secret_count > 0) {
+    const bool signature_ok = result.reason != Reason::bad_signature;
+    if (!ask_rate(ctx, [&](voxfra::ZoneState& z) {
+           return z.settle(rate_subject(ctx), ctx->limits, signature_ok, ctx->received_at);
+         }).allowed) {
+      ngx_http_finalize_request(r, respond(r, ctx, Outcome::rejected, Reason::rate_limited));
+      return;
+    }
+  }
 
   if (result.outcome != Outcome::accepted) {
     ngx_http_finalize_request(

@@ -139,6 +139,9 @@ namespace {
 constexpr off_t kDefaultMaxBody = 1024 * 1024;
 constexpr ngx_msec_t kDefaultIdempotencyWindow = 24 * 60 * 60 * 1000;
 constexpr ngx_uint_t kDefaultRateLimit = 1000;  // requests a minute
+// Signature failures a minute from one address to one endpoint: a provider
+// whose secret is out of date retries far less often than that.
+constexpr ngx_uint_t kDefaultFailureLimit = 10;
 constexpr size_t kMinZoneSize = 32 * 1024;
 constexpr ngx_uint_t kDefaultRequestLog = 100;  // requests kept per endpoint
 
@@ -289,9 +292,11 @@ char* set_ingest(ngx_conf_t* cf, ngx_command_t*, void* conf) {
   return NGX_CONF_OK;
 }
 
-char* set_rate_limit(ngx_conf_t* cf, ngx_command_t*, void* conf) {
-  auto* lcf = static_cast<LocConf*>(conf);
-  if (lcf->rate_limit != NGX_CONF_UNSET_UINT) return const_cast<char*>("is duplicate");
+// voxfra_rate_limit and voxfra_rate_limit_failures: a rate into the
+// ngx_uint_t at the command's offset, in requests a minute.
+char* set_rate(ngx_conf_t* cf, ngx_command_t* cmd, void* conf) {
+  auto* rate = reinterpret_cast<ngx_uint_t*>(static_cast<char*>(conf) + cmd->offset);
+  if (*rate != NGX_CONF_UNSET_UINT) return const_cast<char*>("is duplicate");
   auto* args = static_cast<ngx_str_t*>(cf->args->elts);
   // "1000r/m", or "1000 r/m" as the directive table writes it.
   std::string text(view(args[1]));
@@ -305,7 +310,7 @@ char* set_rate_limit(ngx_conf_t* cf, ngx_command_t*, void* conf) {
     return conf_fail(cf, "invalid rate \"%s\", expected N r/m or N r/s", text.c_str());
   }
   per_minute = unit == "r/s" ? static_cast<ngx_uint_t>(n) * 60 : static_cast<ngx_uint_t>(n);
-  lcf->rate_limit = per_minute;
+  *rate = per_minute;
   return NGX_CONF_OK;
 }
 
@@ -353,7 +358,10 @@ ngx_command_t kCommands[] = {
      NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
     {ngx_string("voxfra_rate_limit"),
      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE12,
-     guarded<set_rate_limit>, NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
+     guarded<set_rate>, NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, rate_limit), nullptr},
+    {ngx_string("voxfra_rate_limit_failures"),
+     NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE12,
+     guarded<set_rate>, NGX_HTTP_LOC_CONF_OFFSET, offsetof(LocConf, failure_limit), nullptr},
     {ngx_string("voxfra_idempotency_window"),
      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE1,
      guarded<set_window>, NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
@@ -391,6 +399,7 @@ void* create_loc_conf(ngx_conf_t* cf) {
   lcf->max_body = NGX_CONF_UNSET;
   lcf->idempotency_window = NGX_CONF_UNSET_MSEC;
   lcf->rate_limit = NGX_CONF_UNSET_UINT;
+  lcf->failure_limit = NGX_CONF_UNSET_UINT;
   lcf->api = NGX_CONF_UNSET;
   return lcf;
 }
@@ -401,6 +410,7 @@ char* merge_loc_conf(ngx_conf_t* cf, void* parent, void* child) {
   ngx_conf_merge_off_value(conf->max_body, prev->max_body, kDefaultMaxBody);
   ngx_conf_merge_msec_value(conf->idempotency_window, prev->idempotency_window, kDefaultIdempotencyWindow);
   ngx_conf_merge_uint_value(conf->rate_limit, prev->rate_limit, kDefaultRateLimit);
+  ngx_conf_merge_uint_value(conf->failure_limit, prev->failure_limit, kDefaultFailureLimit);
   auto* mcf = static_cast<MainConf*>(ngx_http_conf_get_module_main_conf(cf, ngx_http_voxfra_module));
   if (conf->api == 1 && mcf->store_path.len == 0) {
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"voxfra_api\" needs a \"voxfra_store\" in the http block");

@@ -80,6 +80,7 @@ struct LocConf {
   off_t max_body;
   ngx_msec_t idempotency_window;
   ngx_uint_t rate_limit;  // requests a minute, the endpoints' default
+  ngx_uint_t failure_limit;  // signature failures a minute from one address to one endpoint
   ngx_flag_t api;                     // voxfra_api
   voxfra::ApiTokenFile* api_tokens;   // its token_file=, freed with the conf pool
 };

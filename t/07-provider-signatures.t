@@ -22,7 +22,7 @@ use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use VoxfraTest;
-use Digest::SHA qw(hmac_sha256 hmac_sha256_hex sha256);
+use Digest::SHA qw(hmac_sha256_hex sha256);
 use MIME::Base64 qw(encode_base64);
 use Time::HiRes ();
 
@@ -182,12 +182,7 @@ subtest 'retell: Retell.sign from retell-sdk' => sub {
 };
 
 # An HS256 JWT made here, independently of the SDK and of Voxfra.
-sub b64url { my $s = encode_base64($_[0], ''); $s =~ tr{+/}{-_}; $s =~ s/=+\z//; $s }
-sub perl_jwt {
-    my ($secret, $claims) = @_;
-    my $signed = b64url('{"alg":"HS256","typ":"JWT"}') . '.' . b64url($json->encode($claims));
-    return "$signed." . b64url(hmac_sha256($signed, $secret));
-}
+sub perl_jwt { VoxfraTest::hs256_jwt(@_) }
 
 subtest 'livekit: AccessToken with the sha256 claim from livekit-server-sdk' => sub {
     my $api_key = 'APIvoxfra' . join('', map { sprintf '%02x', int rand 256 } 1 .. 4);
@@ -231,7 +226,7 @@ subtest 'livekit: AccessToken with the sha256 claim from livekit-server-sdk' => 
                      perl_jwt($secret, { iss => $api_key, exp => $now2 + 300, sha256 => encode_base64(sha256('{}'), '') })),
             'Authorization', 'sha256 of another body');
     refused($t->post($ep->{path}, $body, @ct, 'Authorization' => $stale), 'Authorization', 'stale (expired 5 minutes ago)');
-    my $none = b64url('{"alg":"none"}') . '.' . b64url($json->encode({ iss => $api_key, exp => $now2 + 300, sha256 => $sha })) . '.';
+    my $none = VoxfraTest::b64url('{"alg":"none"}') . '.' . VoxfraTest::b64url($json->encode({ iss => $api_key, exp => $now2 + 300, sha256 => $sha })) . '.';
     refused($t->post($ep->{path}, $body, @ct, 'Authorization' => $none), 'Authorization', 'alg none', 'malformed');
 };
 

@@ -25,14 +25,7 @@ my $t = VoxfraTest->new;
 my $json = VoxfraTest->json;
 my $voxfra = VoxfraTest->build . '/voxfra';
 
-sub write_file {
-    my ($name, $text) = @_;
-    my $path = $t->dir . "/$name";
-    open my $fh, '>', $path or die "$path: $!";
-    print $fh $text;
-    close $fh;
-    return $path;
-}
+sub write_file { $t->write_file(@_) }
 
 # ---------------------------------------------------------------------------
 # send-test, every provider, signed

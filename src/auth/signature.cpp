@@ -45,6 +45,14 @@ std::string signature_check_message(SignatureCheck c, std::string_view header) {
   return out;
 }
 
+std::string_view missing_credentials(Provider provider, bool has_secret, bool has_api_key) {
+  if (provider != Provider::livekit) return {};
+  if (!has_api_key && !has_secret) return "needs the LiveKit API key (--api-key) and its API secret (--secret-file)";
+  if (!has_api_key) return "needs the LiveKit API key (--api-key) its API secret belongs to";
+  if (!has_secret) return "needs the LiveKit API secret (--secret-file) of its API key";
+  return {};
+}
+
 const SignatureScheme* signature_scheme_for(Provider p) {
   // No default: a new Provider must be decided here (-Wswitch).
   switch (p) {

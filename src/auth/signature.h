@@ -78,6 +78,13 @@ class SignatureScheme {
   std::string message(SignatureCheck c) const { return signature_check_message(c, header()); }
 };
 
+// What an endpoint of `provider` lacks to verify anything, for providers
+// that sign every webhook with a key id and its secret (LiveKit): such an
+// endpoint can never tell a forgery from a delivery, so it is not created and
+// its deliveries are refused (401). Empty when nothing is missing. The
+// sentence names the CLI options that supply it.
+std::string_view missing_credentials(Provider provider, bool has_secret, bool has_api_key);
+
 // The scheme that signs `p`'s webhooks, or nullptr when Voxfra cannot verify
 // that provider yet. Whether an endpoint must be verified at all (it has a
 // secret) is the caller's decision.

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "auth/random.h"
+#include "auth/signature.h"
 #include "cli/commands.h"
 #include "cli/endpoint_output.h"
 #include "cli/endpoint_records.h"
@@ -36,10 +37,30 @@ int save_and_show(const Cli& cli, Txn& txn, const Store& store, Endpoint& e) {
   return 0;
 }
 
+// The secret a command gives an endpoint: --secret-file's (supplied), or
+// one voxfra makes with --hmac, or without either when `generate_by_default`.
+std::optional<NewSecret> read_new_secret(const Args& args, bool generate_by_default) {
+  if (args.has("hmac") && args.has("secret-file")) {
+    throw UsageError("give --hmac (a new secret) or --secret-file (your own), not both");
+  }
+  if (auto file = args.value("secret-file")) return NewSecret{read_secret_file(*file), false};
+  if (args.has("hmac") || generate_by_default) return NewSecret{random_secret(), true};
+  return std::nullopt;
+}
+
+// Why `e` could verify no delivery (missing_credentials), as a sentence, or
+// empty: create, replace and rotate-secret refuse to save such an endpoint.
+std::string unverifiable(const Endpoint& e) {
+  std::string_view missing = missing_credentials(e.provider, !e.secrets.empty(), !e.api_key.empty());
+  if (missing.empty()) return {};
+  return "a " + std::string(provider_name(e.provider)) + " endpoint " + std::string(missing) +
+         ": without them no delivery could be verified";
+}
+
 // The endpoint `endpoint create` describes, before it has a slug and id.
 struct NewEndpoint {
   Endpoint endpoint;
-  std::optional<std::string> generated_secret;  // printed once
+  std::optional<NewSecret> secret;
 };
 
 NewEndpoint read_create_options(const Args& args) {
@@ -60,18 +81,9 @@ NewEndpoint read_create_options(const Args& args) {
     if (key->empty()) throw UsageError("--api-key is empty");
     e.api_key = *key;
   }
-  if (args.has("hmac") && args.has("secret-file")) {
-    throw UsageError("give --hmac (a new secret) or --secret-file (your own), not both");
-  }
-  if (args.has("hmac")) made.generated_secret = random_secret();
-  std::optional<std::string> secret = made.generated_secret;
-  if (auto file = args.value("secret-file")) secret = read_secret_file(*file);
-  if (secret) e.secrets.push_back({*secret, 0});
-  // LiveKit signs with an API key and secret: the key is the token's issuer,
-  // and without it no delivery could ever verify.
-  if (e.provider == Provider::livekit && secret && e.api_key.empty()) {
-    throw UsageError("--provider livekit with a secret needs --api-key (the LiveKit API key)");
-  }
+  made.secret = read_new_secret(args, false);
+  if (made.secret) e.secrets.push_back({made.secret->value, 0});
+  if (std::string why = unverifiable(e); !why.empty()) throw UsageError(why);
   return made;
 }
 
@@ -94,7 +106,7 @@ int endpoint_create(const Cli& cli, const Args& args, std::span<const std::strin
   Txn txn(*store, true);
   issue(txn, *store, made.endpoint, "");
   txn.commit();
-  print_issued(cli, made.endpoint, made.generated_secret);
+  print_issued(cli, made.endpoint, made.secret);
   return 0;
 }
 
@@ -184,10 +196,14 @@ int endpoint_replace(const Cli& cli, const Args&, std::span<const std::string> o
   fresh.allow = old.allow;
   fresh.rate_limit = old.rate_limit;
   fresh.api_key = old.api_key;
-  std::optional<std::string> secret;
+  std::optional<NewSecret> secret;
   if (!old.secrets.empty()) {
-    secret = random_secret();
-    fresh.secrets.push_back({*secret, 0});
+    secret = NewSecret{random_secret(), true};
+    fresh.secrets.push_back({secret->value, 0});
+  }
+  if (std::string why = unverifiable(fresh); !why.empty()) {
+    throw CommandError("endpoint " + old.id + " cannot be replaced: " + why +
+                       "; create one with `voxfra endpoint create`");
   }
   issue(txn, *store, fresh, old.slug);
   old.status = EndpointStatus::revoked;
@@ -212,14 +228,7 @@ int endpoint_rotate_secret(const Cli& cli, const Args& args, std::span<const std
     if (!parsed) throw UsageError("--grace must be a duration such as 30m, 24h or 0, not \"" + *g + "\"");
     grace_seconds = *parsed;
   }
-  std::optional<std::string> generated;
-  std::string secret;
-  if (auto file = args.value("secret-file")) {
-    secret = read_secret_file(*file);
-  } else {
-    generated = random_secret();
-    secret = *generated;
-  }
+  std::optional<NewSecret> secret = read_new_secret(args, true);
   auto store = open_store(cli, Access::write);
   Txn txn(*store, true);
   Endpoint e = require_endpoint(txn, *store, slug);
@@ -234,12 +243,16 @@ int endpoint_rotate_secret(const Cli& cli, const Args& args, std::span<const std
   std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.expires_at > b.expires_at; });
   if (kept.size() > EndpointView::kMaxSecrets - 1) kept.resize(EndpointView::kMaxSecrets - 1);
   e.secrets.clear();
-  e.secrets.push_back({secret, 0});
+  e.secrets.push_back({secret->value, 0});
   e.secrets.insert(e.secrets.end(), kept.begin(), kept.end());
+  if (std::string why = unverifiable(e); !why.empty()) {
+    throw CommandError("endpoint " + e.id + " cannot take this secret: " + why +
+                       "; create one with `voxfra endpoint create`");
+  }
   e.updated_at = now;
   save_endpoint(txn, *store, e);
   txn.commit();
-  print_issued(cli, e, generated ? generated : std::optional<std::string>(secret));
+  print_issued(cli, e, secret);
   return 0;
 }
 

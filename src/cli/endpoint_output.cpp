@@ -126,8 +126,10 @@ void print_endpoint(const Cli& cli, const EndpointWithStats& endpoint) {
   print_fields(*cli.out, fields);
 }
 
-void print_issued(const Cli& cli, const Endpoint& e, const std::optional<std::string>& secret,
+void print_issued(const Cli& cli, const Endpoint& e, const std::optional<NewSecret>& new_secret,
                   const Endpoint* replaced) {
+  // The one place a secret is written out (see NewSecret).
+  const std::string* secret = new_secret && new_secret->generated ? &new_secret->value : nullptr;
   if (cli.json) {
     JsonDocument doc;
     JsonWriter& w = doc.writer();
@@ -136,7 +138,7 @@ void print_issued(const Cli& cli, const Endpoint& e, const std::optional<std::st
     w.field("org", e.org).field("client", e.client).field("provider", provider_name(e.provider));
     w.field("status", endpoint_status_name(e.status));
     w.key("hmac").boolean(has_hmac(e));
-    if (secret) w.field("secret", *secret);
+    if (secret != nullptr) w.field("secret", *secret);
     if (replaced != nullptr) w.field("replaces", replaced->slug);
     w.end_object();
     doc.print(*cli.out);
@@ -144,10 +146,10 @@ void print_issued(const Cli& cli, const Endpoint& e, const std::optional<std::st
   }
   Fields fields = {{"slug", e.slug}, {"path", endpoint_path(e)}, {"id", e.id},
                    {"org", e.org},   {"client", e.client},      {"provider", std::string(provider_name(e.provider))}};
-  if (secret) fields.emplace_back("secret", *secret);
+  if (secret != nullptr) fields.emplace_back("secret", *secret);
   if (replaced != nullptr) fields.emplace_back("replaces", replaced->slug + " (now revoked)");
   print_fields(*cli.out, fields);
-  if (secret) {
+  if (secret != nullptr) {
     *cli.out << "\nKeep the secret now: it is stored for verifying signatures and never shown again.\n";
   }
 }

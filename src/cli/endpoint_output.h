@@ -22,8 +22,17 @@ using EndpointWithStats = std::pair<Endpoint, EndpointStats>;
 void print_endpoint_list(const Cli& cli, const std::vector<EndpointWithStats>& endpoints);
 // endpoint show, and the answer of disable/enable/revoke
 void print_endpoint(const Cli& cli, const EndpointWithStats& endpoint);
-// endpoint create and replace: the new endpoint, with its secret if one was made.
-void print_issued(const Cli& cli, const Endpoint& e, const std::optional<std::string>& secret,
+// A secret an endpoint is given. One voxfra made is printed once (the user
+// has no other copy); one the user supplied (--secret-file) is never printed:
+// they have it, and a terminal or a CI log is one more place it would leak.
+struct NewSecret {
+  std::string value;
+  bool generated = false;
+};
+
+// endpoint create, replace and rotate-secret: the endpoint, with its new
+// secret when voxfra made it.
+void print_issued(const Cli& cli, const Endpoint& e, const std::optional<NewSecret>& secret,
                   const Endpoint* replaced = nullptr);
 
 }  // namespace voxfra::cli

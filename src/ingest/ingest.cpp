@@ -75,6 +75,22 @@ IngestResult Ingestor::process(const EndpointView& endpoint, const IngestRequest
   const ProviderAdapter* adapter = find_adapter(endpoint.provider);
   if (adapter == nullptr) return rejected(Reason::internal_error);
 
+  // An endpoint that lacks what its provider signs with takes nothing: it
+  // could not tell a forgery from a delivery (an endpoint stored before the
+  // CLI refused to create such endpoints).
+  std::string_view missing = missing_credentials(endpoint.provider, endpoint.secret_count > 0, !endpoint.api_key.empty());
+  if (!missing.empty()) {
+    const SignatureScheme* scheme = signature_scheme_for(endpoint.provider);
+    IngestResult r = rejected(Reason::bad_signature);
+    auto* problem = new_string(mem);
+    *problem = "cannot be verified: the endpoint ";
+    *problem += missing;
+    std::pmr::vector<FieldProblem> problems(mem);
+    problems.push_back({scheme != nullptr ? scheme->header() : "signature", *problem});
+    r.details_json = details_json(problems, mem);
+    return r;
+  }
+
   // An endpoint with a secret takes only what its provider's scheme proves
   // was signed with it: verified over the raw bytes, before any parsing.
   if (endpoint.secret_count > 0) {

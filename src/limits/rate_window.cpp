@@ -109,9 +109,22 @@ std::uint32_t RateTable::claim(std::uint64_t key, bool& evicted) {
 }
 
 RateDecision RateTable::check(std::uint64_t key, std::uint32_t limit_per_minute, UnixMillis now) {
+  return decide(key, limit_per_minute, now, true);
+}
+
+RateDecision RateTable::peek(std::uint64_t key, std::uint32_t limit_per_minute, UnixMillis now) {
+  return decide(key, limit_per_minute, now, false);
+}
+
+RateDecision RateTable::decide(std::uint64_t key, std::uint32_t limit_per_minute, UnixMillis now, bool take) {
   RateDecision d;
   const std::int64_t s = floor_div(now, 1000);
   std::uint32_t e = block_.index().find(key, [&](std::uint32_t i) { return block_.entry(i).key == key; });
+  if (e == kNoEntry && !take) {
+    d.allowed = limit_per_minute > 0;
+    if (!d.allowed) d.retry_after_seconds = static_cast<std::uint32_t>(kSeconds);
+    return d;
+  }
   if (e == kNoEntry) {
     e = claim(key, d.evicted);
     Entry& fresh = block_.entry(e);
@@ -128,7 +141,7 @@ RateDecision RateTable::check(std::uint64_t key, std::uint32_t limit_per_minute,
   std::uint64_t sum = 0;
   for (std::uint32_t c : x.counts) sum += c;
   if (sum < limit_per_minute) {
-    ++x.counts[slot(s)];  // stays below the limit, so it cannot overflow
+    if (take) ++x.counts[slot(s)];  // stays below the limit, so it cannot overflow
     d.allowed = true;
     return d;
   }

@@ -55,6 +55,9 @@ class RateTable {
   // their ages: nothing underflows, no burst is unlocked); one that jumps
   // ahead by a minute or more finds every bucket expired. limit 0 refuses all.
   RateDecision check(std::uint64_t key, std::uint32_t limit_per_minute, UnixMillis now);
+  // Whether a request of `key` would pass at `now`, counting nothing: a key
+  // the table does not hold passes (limit 0 aside) and is not added.
+  RateDecision peek(std::uint64_t key, std::uint32_t limit_per_minute, UnixMillis now);
 
   std::uint32_t capacity() const;
   std::uint32_t size() const;         // endpoints tracked
@@ -83,6 +86,7 @@ class RateTable {
   using Block = TableBlock<Header, Entry>;
   explicit RateTable(Block block) : block_(block) {}
 
+  RateDecision decide(std::uint64_t key, std::uint32_t limit_per_minute, UnixMillis now, bool take);
   std::uint32_t claim(std::uint64_t key, bool& evicted);
   void unlink(std::uint32_t e);
   void push_front(std::uint32_t e);

@@ -8,6 +8,8 @@ package VoxfraTest;
 use strict;
 use warnings;
 use Carp qw(croak);
+use Digest::SHA qw(hmac_sha256 sha256);
+use MIME::Base64 qw(encode_base64);
 use Scalar::Util ();
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
@@ -262,6 +264,17 @@ sub endpoint_counted {
     return $shown;
 }
 
+# $t->write_file($name, $text): writes a file in the test's directory (a
+# secret for --secret-file); returns its path.
+sub write_file {
+    my ($self, $name, $text) = @_;
+    my $path = "$self->{dir}/$name";
+    open my $fh, '>', $path or croak "$path: $!";
+    print $fh $text;
+    close $fh;
+    return $path;
+}
+
 sub create_endpoint {
     my ($self, %o) = @_;
     my @args = ('endpoint', 'create', '--org', $o{org} // 'acme', '--client', $o{client} // 'dental',
@@ -274,11 +287,13 @@ sub create_endpoint {
 # HTTP over a plain socket, so that tests control every byte.
 
 # $t->request(METHOD, PATH, body => ..., headers => [name => value, ...],
-#             chunks => [..] (sent chunked), no_body => 1 (headers only))
+#             chunks => [..] (sent chunked), no_body => 1 (headers only),
+#             from => '127.0.0.2' (another client address on the loopback))
 # Returns { status, headers (lowercase names), body, json }.
 sub request {
     my ($self, $method, $path, %o) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port}, Timeout => 10)
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port}, Timeout => 10,
+                                  $o{from} ? (LocalAddr => $o{from}) : ())
         or croak "connect: $!";
     my @h = @{ $o{headers} // [] };
     my %has;
@@ -345,11 +360,29 @@ sub parse_response {
 
 sub json { $JSON }
 
+# An HS256 JWT over $claims (a hash), made here, independently of any SDK
+# and of Voxfra.
+sub b64url { my $s = encode_base64($_[0], ''); $s =~ tr{+/}{-_}; $s =~ s/=+\z//; $s }
+sub hs256_jwt {
+    my ($secret, $claims) = @_;
+    my $signed = b64url('{"alg":"HS256","typ":"JWT"}') . '.' . b64url($JSON->encode($claims));
+    return "$signed." . b64url(hmac_sha256($signed, $secret));
+}
+
+# The Authorization header LiveKit sends with $body (docs/providers.md):
+# iss the API key, sha256 the body's base64 SHA-256, valid for 5 minutes.
+sub livekit_authorization {
+    my ($secret, $api_key, $body) = @_;
+    my $now = int time;
+    return hs256_jwt($secret, { iss => $api_key, nbf => $now, exp => $now + 300,
+                                sha256 => encode_base64(sha256($body), '') });
+}
+
 # A slug as the logs show it (README, security model): its first four
-# characters and '*' for the rest; all '*' when it is 8 characters or fewer.
+# characters and '*' for the rest.
 sub masked_slug {
     my ($slug) = @_;
-    return length($slug) > 8 ? substr($slug, 0, 4) . '*' x (length($slug) - 4) : '*' x length($slug);
+    return substr($slug, 0, 4) . '*' x (length($slug) - 4);
 }
 
 # $t->metrics: GET /metrics, parsed. Returns { res, samples => { 'name{labels}' => value },

@@ -271,5 +271,17 @@ TEST(RateWindow, StateIsSharedThroughTheBlockAndSurvivesAMove) {
   EXPECT_FALSE(f.table->check(9, 3, kT0 + 61 * kSecond).evicted);
 }
 
+TEST(RateWindow, PeekCountsNothing) {
+  Fixture f;
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(f.table->peek(7, 2, kT0).allowed);
+  EXPECT_EQ(f.table->size(), 0u);  // an unknown key is not added
+  EXPECT_EQ(burst(*f.table, 7, 2, kT0, 2), 2);
+  RateDecision full = f.table->peek(7, 2, kT0 + 500);
+  EXPECT_FALSE(full.allowed);
+  EXPECT_EQ(full.retry_after_seconds, 61u);  // both requests are in second 0: they leave the window at 61
+  EXPECT_TRUE(f.table->peek(7, 2, kT0 + 61 * kSecond).allowed);
+  EXPECT_FALSE(f.table->peek(8, 0, kT0).allowed);  // limit 0 refuses all, known or not
+}
+
 }  // namespace
 }  // namespace voxfra
