@@ -22,7 +22,7 @@ my $t = VoxfraTest->new(edit => sub {
     $c =~ s/(listen 127\.0\.0\.1:\d+);/$1 reuseport;/ or die 'no listen';
     $c =~ s/'rt=\$request_time';/'rt=\$request_time pid=\$pid';/ or die 'no rt= in the log format';
     # The flood of bad signatures below is to reach the history, not to be
-    # cut off by the failure budget (t/23 tests that).
+    # cut off by the failure budget (t/26 tests that).
     $c =~ s/voxfra_rate_limit_failures 10 r\/m;/voxfra_rate_limit_failures 1000000 r\/m;/ or die 'no failure budget';
     $c;
 });
