@@ -17,7 +17,11 @@ namespace voxfra::cli {
 
 namespace {
 
-constexpr std::int64_t kReadWaitMs = 5000;
+constexpr std::int64_t kReadWaitMs = 1000;
+// An ordered consumer stalls for a while after a server failure (it
+// recovers on its heartbeat timer): give up only after this long without a
+// message.
+constexpr int kReadStallLimitMs = 30000;
 
 // The connection for a command, failing at once when no server answers.
 std::unique_ptr<fleet::NatsConnection> connect(const Args& args) {
@@ -90,6 +94,7 @@ int fleet_calls(const Cli& cli, const Args& args, std::span<const std::string> o
   jsSubOptions_Init(&so);
   so.Ordered = true;
   so.Stream = fleet::kCallsStream;
+  so.Config.Heartbeat = 1'000'000'000;  // ns: a stalled consumer is noticed and recreated within seconds
   natsSubscription* sub = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   try {
@@ -101,9 +106,12 @@ int fleet_calls(const Cli& cli, const Args& args, std::span<const std::string> o
   simdjson::dom::parser parser;
   Table table({"SEQ", "NODE", "RECORD", "CALL", "SUBJECT"});
   std::uint64_t seq = 0;
+  int stalled_ms = 0;
   while (seq < summary.last_seq) {
     natsMsg* msg = nullptr;
     natsStatus st = natsSubscription_NextMsg(&msg, sub, kReadWaitMs);
+    if (st == NATS_TIMEOUT && (stalled_ms += kReadWaitMs) < kReadStallLimitMs) continue;
+    stalled_ms = 0;
     if (st != NATS_OK) {
       natsSubscription_Destroy(sub);
       throw CommandError("reading the stream stopped at sequence " + std::to_string(seq) + ": " +

@@ -202,6 +202,7 @@ int calls_prune(const Cli& cli, const Args& args, std::span<const std::string> o
         .key("bytes").integer(static_cast<std::int64_t>(r.bytes))
         .key("callIndexEntries").integer(static_cast<std::int64_t>(r.keys))
         .key("transactions").integer(static_cast<std::int64_t>(r.transactions))
+        .key("keptUnshipped").boolean(r.kept_unshipped)
         .end_object();
     doc.print(*cli.out);
     return 0;
@@ -210,6 +211,10 @@ int calls_prune(const Cli& cli, const Args& args, std::span<const std::string> o
            << ") received before " << before << ", and " << r.keys << " call-index entries";
   if (!options.dry_run) *cli.out << ", in " << r.transactions << " transactions";
   *cli.out << '\n';
+  if (r.kept_unshipped) {
+    *cli.out << "kept older calls that voxfra-fleet has not shipped to the fleet's stream yet "
+                "(`voxfra fleet status` shows how far behind it is)\n";
+  }
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "store/bytes.h"
+#include "store/fleet_state.h"
 #include "store/lmdb_util.h"
 
 namespace voxfra {
@@ -97,6 +98,9 @@ void prune_records(Store& store, const PruneOptions& o, std::optional<Batch>& re
     Batch& b = o.dry_run ? *read : *own;
     std::size_t deleted = 0, visited = 0;
     bool done = false;
+    // On a fleet node, what voxfra-fleet has not shipped yet stays
+    // (docs/fleet.md): the stream must still get it.
+    const std::optional<std::uint64_t> shipped = shipped_cursor(b.get(), store);
     while (deleted < o.batch && visited < 4 * o.batch) {
       char key_bytes[8];
       bytes::put_u64be(key_bytes, resume);
@@ -119,6 +123,11 @@ void prune_records(Store& store, const PruneOptions& o, std::optional<Batch>& re
         continue;
       }
       call.sequence = bytes::get_u64be(key.data());
+      if (shipped && call.sequence > *shipped) {
+        result.kept_unshipped = call.received_at < o.before;
+        done = true;
+        break;
+      }
       if (call.received_at >= o.before + kCommitOrderSlackMs) {
         done = true;
         break;

@@ -31,6 +31,9 @@ struct PruneResult {
   std::uint64_t bytes = 0;         // their stored size
   std::uint64_t keys = 0;          // call-index entries deleted
   std::uint64_t transactions = 0;  // write transactions committed
+  // A fleet node: the walk stopped at a record old enough to delete that
+  // voxfra-fleet has not shipped yet (it and everything after it stay).
+  bool kept_unshipped = false;
 };
 
 // Throws StoreError. A failure leaves every committed batch deleted and

@@ -25,6 +25,8 @@ use VoxfraTest;
 
 my $BUILD = VoxfraTest::build();
 my $JSON = JSON::PP->new->utf8->canonical;
+# Thousands of messages read back: Cpanel::JSON::XS when there (scripts/test installs it).
+my $READ = eval { require Cpanel::JSON::XS; Cpanel::JSON::XS->new->utf8 } // $JSON;
 my $NATS_SERVER = $ENV{NATS_SERVER_BIN} // '/usr/sbin/nats-server';
 
 # Every process this harness started: pid => 1; killed at exit.
@@ -223,18 +225,21 @@ sub monitor {
     return eval { $JSON->decode($body // '') };
 }
 
-# Every running server answers /healthz ok (JetStream up) and one meta leader is known.
+# Every running server knows the JetStream meta leader (a lone server:
+# answers /healthz ok). Streams may still be catching up after a restart:
+# the tests wait for what they count, with a bound.
 sub wait_ready {
     my ($self, $seconds) = @_;
-    return wait_until($seconds // 30, sub {
+    return wait_until($seconds // 45, sub {
         for my $i (0 .. $self->{n} - 1) {
             next unless $self->{servers}[$i]{pid};
-            my $h = $self->monitor($i, '/healthz') or return 0;
-            return 0 unless ($h->{status} // '') eq 'ok';
-            if ($self->{n} > 1) {
-                my $jsz = $self->monitor($i, '/jsz') or return 0;
-                return 0 unless $jsz->{meta_cluster} && $jsz->{meta_cluster}{leader};
+            if ($self->{n} == 1) {
+                my $h = $self->monitor($i, '/healthz') or return 0;
+                return 0 unless ($h->{status} // '') eq 'ok';
+                next;
             }
+            my $jsz = $self->monitor($i, '/jsz') or return 0;
+            return 0 unless $jsz->{meta_cluster} && $jsz->{meta_cluster}{leader};
         }
         return 1;
     });
@@ -282,7 +287,72 @@ sub stream_messages {
     my ($self) = @_;
     my ($code, $out, $err) = $self->cli('fleet', 'calls', '--json');
     croak "voxfra fleet calls failed ($code): $err" if $code;
-    return [map { $JSON->decode($_) } grep { /\S/ } split /\n/, $out];
+    return [map { $READ->decode($_) } grep { /\S/ } split /\n/, $out];
+}
+
+# The stream's message count as a server's monitoring port reports it (undef
+# when no running server knows the stream).
+sub stream_count {
+    my ($self) = @_;
+    for my $i (0 .. $self->{n} - 1) {
+        next unless $self->{servers}[$i]{pid};
+        my $jsz = $self->monitor($i, '/jsz?accounts=true&streams=true') or next;
+        for my $acc (@{ $jsz->{account_details} // [] }) {
+            for my $st (@{ $acc->{stream_detail} // [] }) {
+                return $st->{state}{messages} if $st->{name} eq 'VOXFRA_CALLS' && $st->{cluster}{leader};
+            }
+        }
+    }
+    return undef;
+}
+
+# Waits until the stream holds at least $n messages; the count at the end.
+sub wait_stream_count {
+    my ($self, $n, $seconds) = @_;
+    my $count;
+    wait_until($seconds // 30, sub { $count = $self->stream_count // 0; $count >= $n });
+    return $count;
+}
+
+# call id => how many messages of the stream hold it.
+sub stream_call_counts {
+    my ($self) = @_;
+    my %n;
+    $n{ $_->{record}{callId} // '' }++ for @{ $self->stream_messages };
+    return \%n;
+}
+
+# Posts custom calls "$prefix-$i" for $i in $from..$to to node $t in a child
+# process; returns a handle for finish_posting.
+sub start_posting {
+    my ($t, $path, $prefix, $from, $to) = @_;
+    my $file = $t->dir . "/posted-$prefix-$from-" . int(rand(1e9));
+    my $pid = fork // croak "fork: $!";
+    if (!$pid) {
+        open my $out, '>', $file or POSIX::_exit(1);
+        for my $i ($from .. $to) {
+            my $body = $JSON->encode({ callId => "$prefix-$i", startedAt => '2026-11-23T10:00:00Z',
+                                       durationSeconds => 30, transcript => "call $prefix-$i" });
+            my $res = eval { $t->post($path, $body) };
+            printf $out "%s %s %s\n", "$prefix-$i", $res ? $res->{status} : 0,
+                $res && $res->{json} ? $res->{json}{status} // '-' : '-';
+        }
+        close $out;
+        POSIX::_exit(0);   # no destructors: the parent owns the servers
+    }
+    return { pid => $pid, file => $file };
+}
+
+# Waits for the poster; returns { accepted => n, duplicate => n, other => n }.
+sub finish_posting {
+    my ($h) = @_;
+    waitpid($h->{pid}, 0);
+    my %n = (accepted => 0, duplicate => 0, other => 0);
+    for my $line (split /\n/, VoxfraTest::slurp($h->{file})) {
+        my (undef, $code, $status) = split ' ', $line;
+        $n{ $code == 200 && ($status eq 'accepted' || $status eq 'duplicate') ? $status : 'other' }++;
+    }
+    return \%n;
 }
 
 sub daemon {

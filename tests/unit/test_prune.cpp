@@ -3,6 +3,7 @@
 #include "store/prune.h"
 
 #include "store/bytes.h"
+#include "store/fleet_state.h"
 #include "store_harness.h"
 
 namespace voxfra {
@@ -71,6 +72,28 @@ TEST_F(StoreTest, PruneDeletesCallsBeforeTheCutAndTheirKeys) {
   TestCall kept("call-5");
   append(store, {&kept}, 10 * kHour);
   EXPECT_EQ(kept.call.result, PendingCall::Result::duplicate);
+}
+
+// A fleet node (docs/fleet.md): records voxfra-fleet has not shipped stay,
+// however old; once the cursor moves past them they go.
+TEST_F(StoreTest, PruneKeepsWhatTheFleetDaemonHasNotShipped) {
+  Store store(options());
+  auto calls = store_hourly(store, 10);
+  auto set_cursor = [&](std::uint64_t shipped) {
+    Txn txn(store, true);
+    fleet_put_u64(txn.get(), store, fleet_key::shipped, shipped);
+    txn.commit();
+  };
+  set_cursor(2);  // records 1 and 2 (call-0, call-1) are in the stream
+  PruneResult r = prune(store, 6 * kHour);
+  EXPECT_EQ(r.calls, 2u);
+  EXPECT_TRUE(r.kept_unshipped);
+  EXPECT_EQ(stored_call_ids(store).front(), "call-2");
+  set_cursor(10);
+  r = prune(store, 6 * kHour);
+  EXPECT_EQ(r.calls, 4u);
+  EXPECT_FALSE(r.kept_unshipped);
+  EXPECT_EQ(stored_call_ids(store).front(), "call-6");
 }
 
 TEST_F(StoreTest, PruneDryRunCountsAndDeletesNothing) {
