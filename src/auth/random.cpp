@@ -12,7 +12,7 @@ namespace voxfra {
 namespace {
 
 constexpr std::size_t kSlugBytes = 24;    // 192 bits: 32 characters, no padding
-constexpr std::size_t kSecretBytes = 32;  // as long as the HMAC-SHA256 key block needs
+constexpr std::size_t kSecretBytes = 32;  // SHA-256's output size, the key length RFC 2104 advises
 
 std::vector<unsigned char> random_bytes(std::size_t n) {
   std::vector<unsigned char> buf(n);
