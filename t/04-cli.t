@@ -72,6 +72,8 @@ my @misuse = (
     [[qw(endpoint create --org), 'bad org!', qw(--client x --provider vapi)], 2, qr/org/],
     [[qw(endpoint create --org acme --client x --provider vapi --rate-limit -3)], 2, qr/rate-limit/],
     [[qw(endpoint create --org acme --client x --provider vapi --allow 10.0.0.0/33)], 2, qr/10\.0\.0\.0\/33/],
+    # The module's own CIDR parser decides: a rule the CLI lists is one the module applies.
+    [[qw(endpoint create --org acme --client x --provider vapi --allow 127.0.0.1/0032)], 2, qr/127\.0\.0\.1\/0032/],
     [[qw(endpoint show)], 2, qr/SLUG|slug/],
     [[qw(endpoint show nosuchslug)], 1, qr/no endpoint/],
     [[qw(endpoint frobnicate)], 2, qr/frobnicate/],

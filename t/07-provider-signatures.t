@@ -90,14 +90,16 @@ sub body_for {
 }
 
 my $n = 0;
+# endpoint_for($provider, $secret, [{ client => ... },] @more CLI arguments)
 sub endpoint_for {
     my ($provider, $secret, @more) = @_;
+    my $o = ref $more[0] eq 'HASH' ? shift @more : {};
     my $file = $t->dir . "/secret-" . ++$n;
     open my $fh, '>', $file or die $!;
     print $fh "$secret\n";
     close $fh;
     chmod 0600, $file;
-    my $ep = $t->create_endpoint(provider => $provider, org => 'sigs', client => "c-$provider",
+    my $ep = $t->create_endpoint(provider => $provider, org => 'sigs', client => $o->{client} // "c-$provider",
                                  args => ['--secret-file', $file, @more]);
     unlink $file;
     return $ep;
@@ -315,6 +317,28 @@ subtest 'vapi: X-Vapi-Secret, the HMAC credential, Bearer (Digest::SHA)' => sub 
     refused($t->post($ep->{path}, $body, 'x-timestamp' => $old, 'x-signature' => hmac_sha256_hex("$old.$body", $secret)),
             'X-Vapi-Secret', 'stale x-signature (6 minutes old)');
     refused($t->post($ep->{path}, $body), 'X-Vapi-Secret', 'unauthenticated');
+};
+
+# The signature covers the body, not the headers: on a signed endpoint an
+# unsigned header must not decide what is stored (VoiceInfra's event).
+subtest 'voiceinfra: X-VoiceInfra-Event does not count on a signed endpoint' => sub {
+    my $secret = random_secret('voiceinfra_');
+    my $ep = endpoint_for('voiceinfra', $secret, { client => 'c-voiceinfra-header' });
+    (my $body = $minimal{voiceinfra}) =~ s/"event":"call.completed",//;
+    $body =~ s/sig-voiceinfra-1/sig-voiceinfra-header/;
+    my $sig = hmac_sha256_hex($body, $secret);
+    for my $event ('call.started', 'call.completed') {
+        my $res = $t->post($ep->{path}, $body, 'X-VoiceInfra-Signature' => $sig, 'X-VoiceInfra-Event' => $event);
+        is($res->{status}, 400, "a signed body without an event, the header $event: 400") or diag $res->{body};
+        is($res->{json}{details}[0]{field}, 'event', 'the body needs its event');
+    }
+    my $full = $body =~ s/^\{/{"event":"call.completed",/r;
+    my $res = $t->post($ep->{path}, $full, 'X-VoiceInfra-Signature' => hmac_sha256_hex($full, $secret));
+    is($res->{json}{status}, 'accepted', 'the real call.completed that follows is accepted') or diag $res->{body};
+    # Without a secret the header still names the event, as VoiceInfra sends it.
+    my $open = $t->create_endpoint(provider => 'voiceinfra', org => 'sigs', client => 'c-voiceinfra-open');
+    $res = $t->post($open->{path}, $body, 'X-VoiceInfra-Event' => 'call.completed');
+    is($res->{json}{status}, 'accepted', 'without a secret, the header names the event') or diag $res->{body};
 };
 
 subtest 'no secret in any log; error log clean' => sub {

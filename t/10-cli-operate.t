@@ -421,6 +421,28 @@ is_deeply([sort @live], [sort map { "live-$_" } 1 .. 20],
           "$runs exports --after the last cursor, while 20 calls arrived: each exactly once");
 is_deeply(\@live, [map { "live-$_" } 1 .. 20], 'and in the order they were stored');
 
+# Spreadsheet formulas in text cells are neutralised (OWASP), unless
+# --raw-cells; U+2028/U+2029 never split a JSON line.
+{
+    my $fx = $t->create_endpoint(org => 'formulas', client => 'c', provider => 'custom');
+    my $formula = '=HYPERLINK("http://evil.example","click")';
+    my $body = $json->encode({ callId => 'formula-1', startedAt => '2026-11-23T10:00:00Z', durationSeconds => 60,
+                               summary => $formula, status => '@SUM(1+1)', transcript => "line\x{2028}sep\x{2029}end" });
+    is($t->post($fx->{path}, $body)->{status}, 200, 'a call with formulas and line separators is stored');
+    ($code, $out) = $t->cli('calls', 'export', '--org', 'formulas', '--format', 'csv');
+    my ($head, $row) = parse_csv($out);
+    my %c; @c{@$head} = 0 .. $#$head;
+    is($row->[$c{summary}], "'$formula", 'csv: a formula cell is prefixed with a quote');
+    is($row->[$c{status}], "'\@SUM(1+1)", 'csv: so is an @ cell');
+    ($code, $out) = $t->cli('calls', 'export', '--org', 'formulas', '--format', 'csv', '--raw-cells');
+    ($head, $row) = parse_csv($out);
+    is($row->[$c{summary}], $formula, 'csv --raw-cells: as stored');
+    ($code, $out) = $t->cli('calls', 'export', '--org', 'formulas');
+    unlike($out, qr/\xe2\x80[\xa8\xa9]/, 'jsonl: no raw U+2028 or U+2029');
+    is(scalar(split /\n/, $out), 1, 'jsonl: one line');
+    is($json->decode($out)->{transcript}, "line\x{2028}sep\x{2029}end", 'jsonl: the text as sent, escaped');
+}
+
 # Misuse.
 for my $case ([['--format', 'xml'], qr/jsonl or csv/], [['--after', 'zzz'], qr/cursor/],
               [['--no-header'], qr/csv/], [['--after', '1', '--format', 'csv'], qr/cursor/]) {

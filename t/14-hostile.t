@@ -204,7 +204,86 @@ subtest 'invalid UTF-8, NUL bytes' => sub {
     my $call = $t->cli_json('calls', 'show', '--call-id', 'nul-escaped')->[0];
     is($call->{transcript}, "a\x00b", 'and reads back as sent');
     $res = post_raw(qq({"callId":"id\\u0000with\\nnul","startedAt":"2026-11-23T10:00:00Z","durationSeconds":1}), 'nul in id');
-    ok($res->{status} == 200 || $res->{status} == 400, "an escaped NUL and newline in the call id: $res->{status}");
+    is($res->{status}, 400, 'an escaped NUL and newline in the call id: 400');
+    is($res->{json}{reason}, 'invalid_payload', 'invalid_payload');
+};
+
+# Call ids and event names go into the call index's key (docs/design.md):
+# for every provider, one with a control character or past its limit is a
+# 400 naming the field, never a 5xx and never a call that shadows another.
+my %minimal = (
+    vapi       => sub { $json->encode({ message => { type => $_[1] // 'end-of-call-report', call => { id => $_[0] } } }) },
+    retell     => sub { $json->encode({ event => $_[1] // 'call_analyzed', call => { call_id => $_[0] } }) },
+    bland      => sub { $json->encode({ call_id => $_[0], completed => JSON::PP::true }) },
+    livekit    => sub { $json->encode({ event => $_[1] // 'room_finished', room => { sid => $_[0] }, createdAt => '1732350000' }) },
+    elevenlabs => sub { $json->encode({ type => $_[1] // 'post_call_transcription', data => { conversation_id => $_[0], metadata => { start_time_unix_secs => 1732350000, call_duration_secs => 42 } } }) },
+    voiceinfra => sub { $json->encode({ event => $_[1] // 'call.completed', call_id => $_[0] }) },
+    voxpria    => sub { $json->encode({ event => $_[1] // 'call.completed', data => { callId => $_[0] } }) },
+    custom     => sub { call_json($_[0], event => $_[1] // 'call.ended') },
+);
+my %call_id_path = (vapi => 'message.call.id', retell => 'call.call_id', bland => 'call_id', livekit => 'room.sid',
+                    elevenlabs => 'data.conversation_id', voiceinfra => 'call_id', voxpria => 'data.callId', custom => 'callId');
+my %event_path = (vapi => 'message.type', retell => 'event', livekit => 'event', elevenlabs => 'type',
+                  voiceinfra => 'event', voxpria => 'event', custom => 'event');
+
+subtest 'call ids and event names that cannot be part of a key, every provider' => sub {
+    for my $provider (sort keys %minimal) {
+        my $ep = $t->create_endpoint(provider => $provider, client => "keys-$provider");
+        my $body = $minimal{$provider};
+        my $res = seen($t->post($ep->{path}, $body->("$provider-victim-7")), "$provider victim");
+        is($res->{json}{status}, 'accepted', "$provider: a plain call id is accepted") or diag $res->{body};
+        for my $case (["$provider-victim-7\x00", 'a trailing NUL', 'control'], ["victim-1\x00x", 'a NUL inside', 'control'],
+                      ["\e]0;owned\a\e[2J", 'terminal escapes', 'control'], ["a\x7f", 'DEL', 'control'],
+                      ['x' x 257, '257 bytes', 'long'], ['x' x 486, '486 bytes', 'long'], ['x' x 20_000, '20 000 bytes', 'long']) {
+            my ($id, $name, $kind) = @$case;
+            $res = seen($t->post($ep->{path}, $body->($id)), "$provider call id $name");
+            is($res->{status}, 400, "$provider: a call id with $name: 400") or diag $res->{body};
+            is($res->{json}{reason}, 'invalid_payload', 'invalid_payload');
+            is($res->{json}{details}[0]{field}, $call_id_path{$provider}, "details name $call_id_path{$provider}");
+            like($res->{json}{details}[0]{problem} // '', $kind eq 'long' ? qr/at most 256 bytes/ : qr/control characters/,
+                 $kind eq 'long' ? 'the limit' : 'control characters');
+        }
+        $res = seen($t->post($ep->{path}, $body->('y' x 256)), "$provider call id 256 bytes");
+        is($res->{json}{status}, 'accepted', "$provider: a call id of 256 bytes is accepted") or diag $res->{body};
+        my $shown = $t->cli_json('calls', 'show', '--call-id', "$provider-victim-7", '--provider', $provider);
+        is(scalar @$shown, 1, "$provider: the victim is still found");
+        is($shown->[0]{callId}, "$provider-victim-7", "$provider: as itself");
+        next unless $event_path{$provider};
+        for my $case (["call.ended\x00", 'a NUL'], ["\e[2J", 'an escape'], ['e' x 65, '65 bytes']) {
+            my ($event, $name) = @$case;
+            $res = seen($t->post($ep->{path}, $body->("$provider-event", $event)), "$provider event $name");
+            is($res->{status}, 400, "$provider: an event name with $name: 400") or diag $res->{body};
+            is($res->{json}{details}[0]{field}, $event_path{$provider}, "details name $event_path{$provider}");
+        }
+    }
+};
+
+subtest 'terminal escapes in stored text: the CLI shows them escaped' => sub {
+    my $ep = $t->create_endpoint(provider => 'custom', org => 'escapes', client => 'c');
+    my $evil = "\e]0;owned\a\e[2J\x{9b}31m";
+    my $res = seen($t->post($ep->{path}, call_json('escaped-status', status => $evil)), 'escapes in status');
+    is($res->{json}{status}, 'accepted', 'a status with terminal escapes is data: accepted');
+    my $shown = '\x1b]0;owned\x07\x1b[2J\u009b31m';
+    my ($code, $out) = $t->cli('calls', 'list', '--org', 'escapes');
+    unlike($out, qr/[\x00-\x08\x0b-\x1f\x7f]|\xc2\x9b/, 'calls list: no control character reaches the terminal');
+    like($out, qr/\Q$shown\E/, 'calls list: each shown as an escape');
+    ($code, $out) = $t->cli('calls', 'tail', '--since', '1h', '--org', 'escapes', '--limit', '1');
+    unlike($out, qr/[\x00-\x08\x0b-\x1f\x7f]|\xc2\x9b/, 'calls tail: no control character reaches the terminal');
+    like($out, qr/\Q$shown\E/, 'calls tail: each shown as an escape');
+    ($code, $out) = $t->cli('calls', 'list', '--org', 'escapes', '--json');
+    is($json->decode($out)->[0]{status}, $evil, '--json: the text as sent, JSON-escaped');
+};
+
+subtest 'deep variables: stored, and read back by the CLI and the API' => sub {
+    my $deep = ('{"a":' x 1020) . '1' . ('}' x 1020);
+    my $res = post_raw(substr(call_json('deep-variables'), 0, -1) . qq(,"variables":{"v":$deep}}), 'deep variables');
+    is($res->{json}{status}, 'accepted', 'variables 1,021 levels deep: accepted');
+    my $shown = $t->cli_json('calls', 'show', '--call-id', 'deep-variables');
+    is($shown->[0]{callId}, 'deep-variables', 'calls show reads the record back');
+    my $v = $shown->[0]{variables}{v};
+    my $levels = 1;
+    while (ref $v eq 'HASH') { $v = $v->{a}; $levels++ }
+    is($v, '[nested deeper than 64 levels]', "cut at $levels levels with a marker");
 };
 
 subtest 'duplicate keys: the first one wins' => sub {

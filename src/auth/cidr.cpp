@@ -85,7 +85,9 @@ std::optional<Cidr> parse_cidr(std::string_view text) {
   unsigned prefix = max_prefix;
   if (slash != std::string_view::npos) {
     std::string_view digits = text.substr(slash + 1);
-    if (digits.empty() || digits.size() > 3) return std::nullopt;
+    // Canonical decimal only: "/0032" or "/032" is refused, by the CLI that
+    // validates rules and by the module that applies them alike.
+    if (digits.empty() || digits.size() > 3 || (digits.size() > 1 && digits.front() == '0')) return std::nullopt;
     prefix = 0;
     for (char c : digits) {
       if (c < '0' || c > '9') return std::nullopt;

@@ -37,7 +37,8 @@ struct Cidr {
 // "10.0.0.0/8", "2001:db8::/32", "192.0.2.7" (a /32), "::1" (a /128). Host
 // bits beyond the prefix are accepted and ignored ("10.1.2.3/8" is
 // 10.0.0.0/8), as most tools do. nullopt for a bad address, a prefix that is
-// not 0-32 (IPv4) or 0-128 (IPv6) decimal digits, or anything else.
+// not 0-32 (IPv4) or 0-128 (IPv6) in decimal without leading zeros, or
+// anything else. The CLI validates --allow with this same parser.
 std::optional<Cidr> parse_cidr(std::string_view text);
 
 bool contains(const Cidr& cidr, const IpAddress& address);

@@ -25,6 +25,7 @@ constexpr OptionSpec kOptions[] = {
     {"call-id", true, false},    {"grace", true, false},      {"allow-any", false, false},
     {"default-rate-limit", false, false},
     {"url", true, false},        {"format", true, false},     {"no-header", false, false},
+    {"raw-cells", false, false},
     {"after", true, false},      {"cursor-file", true, false}, {"poll", true, false},
     {"size", true, false},       {"before", true, false},     {"dry-run", false, false},
     {"batch", true, false},

@@ -103,9 +103,9 @@ constexpr Command kCallsCommands[] = {
     {"calls", "show", "RECORD_ID | --call-id ID [--org O] [--client C] [--provider P]", "call-id org client provider",
      calls_show},
     {"calls", "export",
-     "[--format jsonl|csv] [--no-header] [--after CURSOR] [--cursor-file F] [--since T] [--org O] [--client C] "
-     "[--provider P]",
-     "format no-header after cursor-file since org client provider", calls_export},
+     "[--format jsonl|csv] [--no-header] [--raw-cells] [--after CURSOR] [--cursor-file F] [--since T] [--org O] "
+     "[--client C] [--provider P]",
+     "format no-header raw-cells after cursor-file since org client provider", calls_export},
     {"calls", "tail", "[--org O] [--client C] [--provider P] [--since T] [--poll MS] [--limit N]",
      "org client provider since poll limit", calls_tail},
     {"calls", "prune", "--before T [--dry-run] [--batch N]", "before dry-run batch", calls_prune},

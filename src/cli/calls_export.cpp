@@ -14,6 +14,7 @@
 #include "cli/call_query.h"
 #include "cli/call_streams.h"
 #include "cli/errors.h"
+#include "record/json_writer.h"
 #include "record/record_csv.h"
 
 namespace voxfra::cli {
@@ -26,6 +27,7 @@ ExportFormat check_format(const Args& args) {
   const std::string format = args.value("format").value_or("jsonl");
   if (format == "jsonl") {
     if (args.has("no-header")) throw UsageError("--no-header is for --format csv");
+    if (args.has("raw-cells")) throw UsageError("--raw-cells is for --format csv");
     return ExportFormat::jsonl;
   }
   if (format == "csv") return ExportFormat::csv;
@@ -84,14 +86,14 @@ int calls_export(const Cli& cli, const Args& args, std::span<const std::string> 
   auto store = open_store(cli, Access::read);
   Txn txn(*store, false);
   std::ostream& out = *cli.out;
-  RecordCsvWriter csv;
+  RecordCsvWriter csv(args.has("raw-cells") ? CsvCells::raw : CsvCells::formula_guarded);
   if (format == ExportFormat::csv && !args.has("no-header")) out << RecordCsvWriter::header();
   std::string line;
   // Streamed, one record at a time: an export may be larger than memory.
   const std::uint64_t last = walk_calls_after(txn, *store, after, [&](const StoredCall& c) {
     if (!filter.matches(c)) return true;
     if (format == ExportFormat::jsonl) {
-      out << c.json << '\n';
+      out << with_line_separators_escaped(c.json, line) << '\n';
     } else {
       line.clear();
       if (csv.append_row(line, c.json)) {

@@ -82,9 +82,10 @@ void renew(Txn& txn, Store& store) {
 
 void print_call_line(std::ostream& out, const StoredCall& c) {
   const CallSummary summary = summarize_call(c.json);
-  out << record_id(c.sequence) << "  " << time_or_dash(c.received_at) << "  " << c.org << '/' << c.client << "  "
-      << provider_name(c.provider) << "  " << c.call_id << "  " << (c.event.empty() ? "-" : c.event) << "  "
-      << summary.duration << "  " << summary.status << '\n';
+  out << record_id(c.sequence) << "  " << time_or_dash(c.received_at) << "  " << terminal_safe(c.org) << '/'
+      << terminal_safe(c.client) << "  " << provider_name(c.provider) << "  " << terminal_safe(c.call_id) << "  "
+      << (c.event.empty() ? "-" : terminal_safe(c.event)) << "  " << terminal_safe(summary.duration) << "  "
+      << terminal_safe(summary.status) << '\n';
 }
 
 }  // namespace

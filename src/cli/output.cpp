@@ -4,10 +4,34 @@
 
 namespace voxfra::cli {
 
+std::string terminal_safe(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if (byte < 0x20 || byte == 0x7f) {
+      out.append("\\x").push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    } else if (byte == 0xc2 && next >= 0x80 && next <= 0x9f) {  // U+0080-U+009F in UTF-8
+      out.append("\\u00").push_back(kHex[next >> 4]);
+      out.push_back(kHex[next & 0xf]);
+      ++i;
+    } else if (byte == '\\') {
+      out.append("\\\\");
+    } else {
+      out.push_back(static_cast<char>(byte));
+    }
+  }
+  return out;
+}
+
 Table::Table(std::vector<std::string> headers) { rows_.push_back(std::move(headers)); }
 
 void Table::add_row(std::vector<std::string> cells) {
   cells.resize(rows_.front().size());
+  for (std::string& cell : cells) cell = terminal_safe(cell);
   rows_.push_back(std::move(cells));
 }
 
@@ -32,11 +56,10 @@ void print_fields(std::ostream& out, const Fields& fields) {
   std::size_t width = 0;
   for (const auto& [name, value] : fields) width = std::max(width, name.size());
   for (const auto& [name, value] : fields) {
-    out << name << ':' << std::string(width - name.size() + 2, ' ') << value << '\n';
+    out << name << ':' << std::string(width - name.size() + 2, ' ') << terminal_safe(value) << '\n';
   }
 }
 
 std::string time_or_dash(UnixMillis t) { return t == 0 ? "-" : format_rfc3339(t); }
-
 
 }  // namespace voxfra::cli

@@ -13,7 +13,14 @@
 
 namespace voxfra::cli {
 
-// Columns padded to their widest cell, two spaces apart.
+// `text` (a call id, an event: request-supplied) safe to show on a terminal:
+// C0 controls, DEL and the C1 controls (U+0080-U+009F) written as \xNN or
+// \uNNNN, and a backslash as \\, so that no escape sequence reaches the
+// terminal and the escaped form is unambiguous. Every human printer below
+// passes what it prints through it; JSON output is escaped by JsonWriter.
+std::string terminal_safe(std::string_view text);
+
+// Columns padded to their widest cell, two spaces apart; cells terminal_safe.
 class Table {
  public:
   explicit Table(std::vector<std::string> headers);
@@ -24,7 +31,7 @@ class Table {
   std::vector<std::vector<std::string>> rows_;  // the first is the header
 };
 
-// "name:  value" lines with the values aligned.
+// "name:  value" lines with the values aligned; values terminal_safe.
 using Fields = std::vector<std::pair<std::string, std::string>>;
 void print_fields(std::ostream& out, const Fields& fields);
 

@@ -1,12 +1,11 @@
 #include "cli/validate.h"
 
-#include <arpa/inet.h>
-
 #include <charconv>
 #include <fstream>
 #include <iterator>
 #include <optional>
 
+#include "auth/cidr.h"
 #include "cli/errors.h"
 
 namespace voxfra::cli {
@@ -54,26 +53,12 @@ EndpointStatus check_status(std::string_view value) {
   throw UsageError("unknown status " + quoted(value) + "; one of: active, inactive, revoked");
 }
 
+// The module's own parser decides: a rule the CLI accepts is one the module
+// applies, never one it silently cannot read.
 std::string check_cidr(std::string_view value) {
-  std::string_view address = value;
-  std::optional<std::uint64_t> prefix;
-  if (auto slash = value.find('/'); slash != std::string_view::npos) {
-    address = value.substr(0, slash);
-    prefix = parse_unsigned(value.substr(slash + 1));
-    if (!prefix) throw UsageError("--allow " + quoted(value) + ": the prefix length is not a number");
-  }
-  std::string text(address);
-  unsigned char buf[16];
-  unsigned max_prefix = 0;
-  if (inet_pton(AF_INET, text.c_str(), buf) == 1) {
-    max_prefix = 32;
-  } else if (inet_pton(AF_INET6, text.c_str(), buf) == 1) {
-    max_prefix = 128;
-  } else {
-    throw UsageError("--allow " + quoted(value) + ": not an IPv4 or IPv6 address");
-  }
-  if (prefix && *prefix > max_prefix) {
-    throw UsageError("--allow " + quoted(value) + ": the prefix length is more than " + std::to_string(max_prefix));
+  if (!parse_cidr(value)) {
+    throw UsageError("--allow " + quoted(value) +
+                     ": not an IPv4 or IPv6 address with an optional /prefix (0-32 or 0-128, no leading zeros)");
   }
   return std::string(value);
 }

@@ -129,6 +129,13 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t pos, std::si
   return length;
 }
 
+// U+2028 and U+2029 (E2 80 A8, E2 80 A9): valid raw in JSON, but line ends
+// to JavaScript and to some line readers, which would split a JSON line.
+bool is_line_separator(std::string_view text, std::size_t pos, std::size_t length) {
+  return length == 3 && text[pos] == '\xE2' && text[pos + 1] == '\x80' &&
+         (text[pos + 2] == '\xA8' || text[pos + 2] == '\xA9');
+}
+
 void append_escape(std::pmr::string& out, unsigned char byte) {
   switch (byte) {
     case '"': out.append("\\\""); return;
@@ -168,8 +175,15 @@ void append_json_escaped(std::pmr::string& out, std::string_view value) {
     std::size_t skip = 1;
     if (byte_class == ByteClass::multibyte) {
       std::size_t length = utf8_sequence_length(value, pos, &skip);
-      if (length != 0) {
+      if (length != 0 && !is_line_separator(value, pos, length)) {
         pos += length;
+        continue;
+      }
+      if (length != 0) {
+        out.append(value.data() + run_start, pos - run_start);
+        out.append(value[pos + 2] == '\xA8' ? "\\u2028" : "\\u2029");
+        pos += length;
+        run_start = pos;
         continue;
       }
     }
@@ -183,6 +197,21 @@ void append_json_escaped(std::pmr::string& out, std::string_view value) {
     run_start = pos;
   }
   out.append(value.data() + run_start, pos - run_start);
+}
+
+std::string_view with_line_separators_escaped(std::string_view json, std::string& scratch) {
+  bool found = false;
+  std::size_t run_start = 0;
+  for (std::size_t at = json.find("\xE2\x80"); at != std::string_view::npos; at = json.find("\xE2\x80", at + 1)) {
+    if (at + 3 > json.size() || !is_line_separator(json, at, 3)) continue;
+    if (!found) scratch.clear();
+    found = true;
+    scratch.append(json, run_start, at - run_start).append(json[at + 2] == '\xA8' ? "\\u2028" : "\\u2029");
+    run_start = at + 3;
+  }
+  if (!found) return json;
+  scratch.append(json, run_start);
+  return scratch;
 }
 
 void JsonWriter::before_value() {

@@ -45,7 +45,14 @@ class JsonWriter {
 // A time member: RFC 3339, or null when 0 (never).
 void write_time_or_null(JsonWriter& w, std::string_view name, UnixMillis t);
 
-// Appends `value` escaped (without quotes) to `out`.
+// Appends `value` escaped (without quotes) to `out`: '"', '\\' and control
+// characters, and U+2028/U+2029 as \u2028/\u2029 (line ends to some JSON
+// line readers); invalid UTF-8 becomes U+FFFD.
 void append_json_escaped(std::pmr::string& out, std::string_view value);
+
+// `json` with any raw U+2028/U+2029 written as \u2028/\u2029 (for records
+// stored before the writer escaped them): `json` itself when it has none,
+// else a view of `scratch`. Inside a JSON text they can only be in strings.
+std::string_view with_line_separators_escaped(std::string_view json, std::string& scratch);
 
 }  // namespace voxfra

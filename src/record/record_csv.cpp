@@ -17,18 +17,30 @@ bool needs_quotes(std::string_view value) {
          (!value.empty() && (value.front() == ' ' || value.back() == ' '));
 }
 
-// A cell's text: strings unescaped, anything else (numbers, booleans,
-// arrays, objects) as compact JSON, null as nothing.
-void append_cell(std::string& out, simdjson::dom::element value) {
+}  // namespace
+
+std::string_view formula_guarded(std::string_view value, std::string& scratch) {
+  if (value.empty() || std::string_view("=+-@\t\r").find(value.front()) == std::string_view::npos) return value;
+  scratch.assign("'").append(value);
+  return scratch;
+}
+
+// A cell's text: strings unescaped (formula-guarded unless raw), anything
+// else (numbers, booleans, arrays, objects) as compact JSON, null as
+// nothing. A number such as -1.5 is no formula: only text is guarded.
+void RecordCsvWriter::append_cell(std::string& out, simdjson::dom::element value) {
   std::string_view text;
   if (value.get_string().get(text) == simdjson::SUCCESS) {
-    append_csv_field(out, text);
+    const std::string_view cell = cells_ == CsvCells::raw ? text : formula_guarded(text, scratch_);
+    if (cell.data() != text.data()) {
+      append_quoted(out, cell);  // OWASP: a guarded cell is also quoted
+    } else {
+      append_csv_field(out, cell);
+    }
   } else if (!value.is_null()) {
     append_csv_field(out, simdjson::minify(value));
   }
 }
-
-}  // namespace
 
 std::span<const std::string_view> record_csv_columns() { return kColumns; }
 
@@ -37,6 +49,10 @@ void append_csv_field(std::string& out, std::string_view value) {
     out.append(value);
     return;
   }
+  append_quoted(out, value);
+}
+
+void append_quoted(std::string& out, std::string_view value) {
   out.push_back('"');
   for (char c : value) {
     if (c == '"') out.push_back('"');

@@ -102,12 +102,16 @@ TEST(Cidr, RejectsGarbage) {
       "10.0.0.0/ 8", " 10.0.0.0/8", "10.0.0.0/8 ", "10.0.0/8", "10.0.0.0.0", "256.0.0.1",
       "010.0.0.1", "10.0.0.0/1000", "2001:db8::/129", "2001:db8:::/32", "[::1]", "fe80::1%eth0",
       "example.com", "10.0.0.0/8,", "::1/0x10", std::string("10.0.0.1\0", 9), std::string(100, '1'),
+      // Not canonical: the CLI once listed "/0032" while the module ignored it.
+      "127.0.0.1/0032", "10.0.0.0/08", "2001:db8::/032", "10.0.0.0/00",
   };
   for (const std::string& text : bad) {
     EXPECT_FALSE(parse_cidr(text)) << text;
   }
   EXPECT_FALSE(parse_ip("10.0.0.0/8"));
   EXPECT_FALSE(parse_ip(""));
+  EXPECT_TRUE(parse_cidr("10.0.0.0/0"));
+  EXPECT_TRUE(parse_cidr("127.0.0.1/32"));
 }
 
 TEST(Cidr, AllowlistEmptyPermitsEveryone) {

@@ -48,6 +48,19 @@ TEST(JsonEscape, OtherControlCharactersAsUnicodeEscapes) {
   EXPECT_EQ(escaped(" ~"), " ~");
 }
 
+// Valid raw in JSON, but line ends to JavaScript and some line readers: a
+// JSON line must not be split by them.
+TEST(JsonEscape, LineAndParagraphSeparatorsAreEscaped) {
+  EXPECT_EQ(escaped("a\xE2\x80\xA8" "b\xE2\x80\xA9" "c"), "a\\u2028b\\u2029c");
+  EXPECT_EQ(escaped(std::string(40, 'x') + "\xE2\x80\xA8"), std::string(40, 'x') + "\\u2028");
+  EXPECT_EQ(escaped("\xE2\x80\xA7\xE2\x80\xAA"), "\xE2\x80\xA7\xE2\x80\xAA") << "U+2027, U+202A as they are";
+  std::string scratch;
+  const std::string stored = "{\"t\":\"a\xE2\x80\xA8" "b\xE2\x80\xA9\"}";
+  EXPECT_EQ(with_line_separators_escaped(stored, scratch), "{\"t\":\"a\\u2028b\\u2029\"}");
+  const std::string plain = "{\"t\":\"caf\xC3\xA9 \xE2\x80\x94\"}";
+  EXPECT_EQ(with_line_separators_escaped(plain, scratch).data(), plain.data()) << "nothing to escape: no copy";
+}
+
 TEST(JsonEscape, ValidUtf8PassesThrough) {
   const std::string text = "Gr\xC3\xBC\xC3\x9F" "e \xE2\x82\xAC \xE4\xB8\xAD \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF \xEF\xBF\xBF";
   EXPECT_EQ(escaped(text), text);

@@ -55,5 +55,26 @@ TEST(RecordCsvTest, NotAnObjectIsRefused) {
   EXPECT_EQ(out, "kept");
 }
 
+// A text cell a spreadsheet would run as a formula is neutralised the OWASP
+// way, unless the writer is asked for raw cells; numbers are no formulas.
+TEST(RecordCsvTest, FormulaCellsAreGuardedUnlessRaw) {
+  const std::string_view record =
+      R"j({"id":"0000000000000007","callId":"=HYPERLINK(\"http://x\",\"y\")","status":"+cmd|' /C calc'!A0",)j"
+      R"j("outcome":"@SUM(1+1)","endedReason":"-2+3","fromNumber":"+14155550123","agentId":"\tx","summary":"\r=1",)j"
+      R"j("sentiment":"a=b","cost":-1.5})j";
+  RecordCsvWriter guarded;
+  std::string out;
+  ASSERT_TRUE(guarded.append_row(out, record));
+  EXPECT_EQ(out,
+            "0000000000000007,,,,,,,,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",\"'+cmd|' /C calc'!A0\","
+            "\"'@SUM(1+1)\",\"'-2+3\",,,,\"'+14155550123\",,,,\"'\tx\",,\"'\r=1\",a=b,,-1.5,,,\r\n");
+  RecordCsvWriter raw(CsvCells::raw);
+  out.clear();
+  ASSERT_TRUE(raw.append_row(out, record));
+  EXPECT_EQ(out,
+            "0000000000000007,,,,,,,,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",+cmd|' /C calc'!A0,"
+            "@SUM(1+1),-2+3,,,,+14155550123,,,,\tx,,\"\r=1\",a=b,,-1.5,,,\r\n");
+}
+
 }  // namespace
 }  // namespace voxfra
