@@ -17,6 +17,7 @@ use File::Temp qw(tempdir);
 use Time::HiRes qw(time);
 use VoxfraTest;
 
+plan skip_all => 'the packages hold the plain build (scripts/test runs this test with it)' if VoxfraTest::sanitized();
 plan skip_all => 'needs root (installs packages)' if $> != 0;
 plan skip_all => 'needs Debian\'s nginx (/usr/sbin/nginx, /etc/nginx)' unless -x '/usr/sbin/nginx' && -d '/etc/nginx';
 plan skip_all => '/var/lib/voxfra exists: purging would delete that store' if -e '/var/lib/voxfra';
@@ -114,6 +115,13 @@ like(`man -P cat voxfra 2>/dev/null`, qr/voxfra endpoint create --org O/, 'man v
 like(`bash -c '. /usr/share/bash-completion/completions/voxfra; COMP_WORDS=(voxfra endpoint ""); COMP_CWORD=2; _voxfra; echo \${COMPREPLY[*]}'`,
      qr/\bcreate\b.*\brotate-secret\b/, 'bash completes voxfra endpoint <TAB>');
 ok(-f '/usr/share/doc/voxfra/examples/voxfra.conf', 'the sample configuration is in the examples');
+is(`/usr/sbin/voxfra-fleet --version`, "voxfra-fleet $version\n", '/usr/sbin/voxfra-fleet is this release');
+like(`man -P cat 8 voxfra-fleet 2>/dev/null`, qr/--nats-ca FILE/, 'man 8 voxfra-fleet lists its options');
+SKIP: {
+    skip 'no conf/examples/voxfra-fleet.service in this tree', 2 unless -f "$root/conf/examples/voxfra-fleet.service";
+    ok(-f '/lib/systemd/system/voxfra-fleet.service', 'the fleet daemon\'s systemd unit is installed');
+    ok(!-e '/etc/systemd/system/multi-user.target.wants/voxfra-fleet.service', 'and not enabled until configured');
+}
 
 # --- configure and run the system NGINX --------------------------------------
 my $port = VoxfraTest::free_port();

@@ -26,6 +26,7 @@
 #include "fleet/shipper.h"
 #include "store/fleet_state.h"
 #include "store/lmdb_util.h"
+#include "util/version.h"
 
 namespace voxfra::fleet {
 
@@ -34,6 +35,22 @@ namespace {
 constexpr std::string_view kUsage =
     "usage: voxfra-fleet --db DIR --node NAME --nats URL[,URL...] [--nats-user U --nats-password-file F]\n"
     "                    [--nats-ca FILE] [--batch N] [--ack-wait MS]\n";
+// --help: the usage and what each option means (its man page, voxfra-fleet(8),
+// is made from this text by scripts/man-page).
+constexpr std::string_view kOptionHelp =
+    "\nShips this node's calls to the VOXFRA_CALLS stream of a NATS JetStream cluster, from a cursor\n"
+    "kept in the node's store, until SIGTERM or SIGINT. Run it as the store's owner (NGINX's workers' user).\n"
+    "\nOptions:\n"
+    "  --db DIR                  the node's store (the directory NGINX's voxfra_store names)\n"
+    "  --node NAME               this node's name in the fleet (letters, digits, '.', '_', '-'; at most 64)\n"
+    "  --nats URL[,URL...]       the NATS servers, tried in turn\n"
+    "  --nats-user U             the NATS user, with --nats-password-file F, a file holding its password\n"
+    "  --nats-ca FILE            the certificate authority of the servers' TLS certificates\n"
+    "  --batch N                 records read from the store per batch (default 512)\n"
+    "  --ack-wait MS             how long to wait for the stream's acknowledgements (default 5000)\n"
+    "  -h, --help                show this help\n"
+    "  --version                 print the release\n"
+    "\nExit status: 0 stopped (SIGTERM, SIGINT), 1 failed, 2 called wrongly.\n";
 constexpr std::size_t kDefaultBatch = 512;
 constexpr std::int64_t kDefaultAckWaitMs = 5000;
 constexpr auto kIdlePoll = std::chrono::milliseconds(50);
@@ -44,6 +61,7 @@ std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop = true; }
 
 struct Settings {
+  std::string action;  // "help" or "version" to print, else run
   std::string db;
   std::string node;
   NatsSettings nats;
@@ -74,6 +92,11 @@ std::int64_t positive_number(const cli::Args& args, std::string_view name, std::
 
 Settings read_settings(int argc, char** argv) {
   cli::Args args = cli::parse_args(argc, argv);
+  if (args.has("help") || args.has("version")) {
+    Settings print;
+    print.action = args.has("help") ? "help" : "version";
+    return print;
+  }
   cli::allow_only(args, "voxfra-fleet", "node batch ack-wait nats nats-user nats-password-file nats-ca");
   if (!args.words.empty()) throw cli::UsageError("voxfra-fleet takes no argument \"" + args.words.front() + "\"");
   Settings s;
@@ -271,6 +294,14 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "voxfra-fleet: " << e.what() << '\n';
     return cli::kExitFailure;
+  }
+  if (settings.action == "help") {
+    std::cout << fleet::kUsage << fleet::kOptionHelp;
+    return 0;
+  }
+  if (settings.action == "version") {
+    std::cout << "voxfra-fleet " << version() << '\n';
+    return 0;
   }
   struct sigaction sa {};
   sa.sa_handler = fleet::on_stop_signal;
