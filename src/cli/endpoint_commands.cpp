@@ -4,8 +4,8 @@
 #include "auth/random.h"
 #include "auth/signature.h"
 #include "cli/commands.h"
+#include "cli/endpoint_book.h"
 #include "cli/endpoint_output.h"
-#include "cli/endpoint_records.h"
 #include "cli/errors.h"
 #include "cli/validate.h"
 
@@ -28,11 +28,11 @@ std::vector<std::string> read_allow(const Args& args) {
 }
 
 // Saves a changed endpoint and answers with it as `show` prints it.
-int save_and_show(const Cli& cli, Txn& txn, const Store& store, Endpoint& e) {
+int save_and_show(const Cli& cli, EndpointBook& book, Endpoint& e) {
   e.updated_at = now_millis();
-  save_endpoint(txn, store, e);
-  EndpointStats stats = endpoint_stats(txn, store, e.slug);
-  txn.commit();
+  book.save(e);
+  EndpointStats stats = book.stats(e.slug);
+  book.commit();
   print_endpoint(cli, {e, stats});
   return 0;
 }
@@ -87,25 +87,27 @@ NewEndpoint read_create_options(const Args& args) {
   return made;
 }
 
-// Gives `e` a fresh slug and id, checks the one-active rule and saves it.
-void issue(Txn& txn, const Store& store, Endpoint& e, std::string_view except_slug) {
-  refuse_second_active(txn, store, e, except_slug);
-  do {
-    e.slug = random_slug();
-  } while (find_endpoint(txn, store, e.slug));  // 192 random bits: never in practice
+// Gives `e` a fresh slug and id (192 random bits: never one in use).
+void name_new(Endpoint& e) {
+  e.slug = random_slug();
   e.id = "ep_" + random_hex(8);
+}
+
+// Checks the one-active rule and saves `e` (named) as a new active endpoint.
+void issue(EndpointBook& book, Endpoint& e, std::string_view except_slug) {
+  refuse_second_active(book, e, except_slug);
   e.status = EndpointStatus::active;
   e.created_at = e.updated_at = now_millis();
-  save_endpoint(txn, store, e);
+  book.save(e);
 }
 
 int endpoint_create(const Cli& cli, const Args& args, std::span<const std::string> operands) {
   if (!operands.empty()) throw UsageError("endpoint create takes no argument \"" + operands.front() + "\"");
   NewEndpoint made = read_create_options(args);
-  auto store = open_store(cli, Access::create);
-  Txn txn(*store, true);
-  issue(txn, *store, made.endpoint, "");
-  txn.commit();
+  auto book = open_endpoint_book(cli, args, Access::create);
+  name_new(made.endpoint);
+  issue(*book, made.endpoint, "");
+  book->commit();
   print_issued(cli, made.endpoint, made.secret);
   return 0;
 }
@@ -120,69 +122,65 @@ int endpoint_list(const Cli& cli, const Args& args, std::span<const std::string>
   if (auto v = args.value("provider")) provider = check_provider(*v);
   if (auto v = args.value("status")) status = check_status(*v);
 
-  auto store = open_store(cli, Access::read);
-  Txn txn(*store, false);
+  auto book = open_endpoint_book(cli, args, Access::read);
   std::vector<EndpointWithStats> shown;
-  for (Endpoint& e : all_endpoints(txn, *store)) {
+  for (Endpoint& e : book->all()) {
     if ((org && e.org != *org) || (client && e.client != *client) || (provider && e.provider != *provider) ||
         (status && e.status != *status)) {
       continue;
     }
-    EndpointStats stats = endpoint_stats(txn, *store, e.slug);
+    EndpointStats stats = book->stats(e.slug);
     shown.emplace_back(std::move(e), stats);
   }
   print_endpoint_list(cli, shown);
   return 0;
 }
 
-int endpoint_show(const Cli& cli, const Args&, std::span<const std::string> operands) {
+int endpoint_show(const Cli& cli, const Args& args, std::span<const std::string> operands) {
   const std::string& slug = single_operand(operands, "endpoint show", "SLUG");
-  auto store = open_store(cli, Access::read);
-  Txn txn(*store, false);
-  Endpoint e = require_endpoint(txn, *store, slug);
-  print_endpoint(cli, {e, endpoint_stats(txn, *store, slug)});
+  auto book = open_endpoint_book(cli, args, Access::read);
+  Endpoint e = require_endpoint(*book, slug);
+  print_endpoint(cli, {e, book->stats(slug)});
   return 0;
 }
 
 // disable, enable and revoke: one status change, checked and saved in one
 // write transaction, answered with the endpoint as `show` prints it.
-int change_status(const Cli& cli, std::span<const std::string> operands, std::string_view command,
+int change_status(const Cli& cli, const Args& args, std::span<const std::string> operands, std::string_view command,
                   EndpointStatus target) {
   const std::string& slug = single_operand(operands, command, "SLUG");
-  auto store = open_store(cli, Access::write);
-  Txn txn(*store, true);
-  Endpoint e = require_endpoint(txn, *store, slug);
+  auto book = open_endpoint_book(cli, args, Access::write);
+  Endpoint e = require_endpoint(*book, slug);
   if (e.status == EndpointStatus::revoked && target != EndpointStatus::revoked) {
     throw CommandError("endpoint " + e.id + " is revoked and cannot be " +
                        (target == EndpointStatus::active ? "enabled" : "disabled") +
                        "; create a new one with `voxfra endpoint create`");
   }
-  if (target == EndpointStatus::active) refuse_second_active(txn, *store, e, e.slug);
+  if (target == EndpointStatus::active) refuse_second_active(*book, e, e.slug);
   if (e.status == target) {  // nothing to change: not even updated_at
-    print_endpoint(cli, {e, endpoint_stats(txn, *store, slug)});
+    print_endpoint(cli, {e, book->stats(slug)});
     return 0;
   }
   e.status = target;
-  return save_and_show(cli, txn, *store, e);
+  return save_and_show(cli, *book, e);
 }
 
-int endpoint_disable(const Cli& cli, const Args&, std::span<const std::string> operands) {
-  return change_status(cli, operands, "endpoint disable", EndpointStatus::inactive);
+int endpoint_disable(const Cli& cli, const Args& args, std::span<const std::string> operands) {
+  return change_status(cli, args, operands, "endpoint disable", EndpointStatus::inactive);
 }
 
-int endpoint_enable(const Cli& cli, const Args&, std::span<const std::string> operands) {
-  return change_status(cli, operands, "endpoint enable", EndpointStatus::active);
+int endpoint_enable(const Cli& cli, const Args& args, std::span<const std::string> operands) {
+  return change_status(cli, args, operands, "endpoint enable", EndpointStatus::active);
 }
 
-int endpoint_revoke(const Cli& cli, const Args&, std::span<const std::string> operands) {
-  return change_status(cli, operands, "endpoint revoke", EndpointStatus::revoked);
+int endpoint_revoke(const Cli& cli, const Args& args, std::span<const std::string> operands) {
+  return change_status(cli, args, operands, "endpoint revoke", EndpointStatus::revoked);
 }
 
-int endpoint_replace(const Cli& cli, const Args&, std::span<const std::string> operands) {
+int endpoint_replace(const Cli& cli, const Args& args, std::span<const std::string> operands) {
   const std::string& slug = single_operand(operands, "endpoint replace", "SLUG");
-  auto store = open_store(cli, Access::write);
-  Txn txn(*store, true);
-  Endpoint old = require_endpoint(txn, *store, slug);
+  auto book = open_endpoint_book(cli, args, Access::write);
+  Endpoint old = require_endpoint(*book, slug);
   if (old.status == EndpointStatus::revoked) {
     throw CommandError("endpoint " + old.id + " is already revoked" +
                        (old.replaced_by.empty() ? "" : " (replaced by " + old.replaced_by + ")") +
@@ -205,12 +203,17 @@ int endpoint_replace(const Cli& cli, const Args&, std::span<const std::string> o
     throw CommandError("endpoint " + old.id + " cannot be replaced: " + why +
                        "; create one with `voxfra endpoint create`");
   }
-  issue(txn, *store, fresh, old.slug);
+  // The old one is revoked first: in the fleet's bucket the two writes are
+  // not one transaction, and a failure between them must not leave two
+  // active endpoints (at worst the old one is revoked, and `replace` names
+  // the new slug it meant to issue).
+  name_new(fresh);
   old.status = EndpointStatus::revoked;
   old.replaced_by = fresh.slug;
-  old.updated_at = fresh.created_at;
-  save_endpoint(txn, *store, old);
-  txn.commit();
+  old.updated_at = now_millis();
+  book->save(old);
+  issue(*book, fresh, old.slug);
+  book->commit();
   print_issued(cli, fresh, secret, &old);
   return 0;
 }
@@ -229,9 +232,8 @@ int endpoint_rotate_secret(const Cli& cli, const Args& args, std::span<const std
     grace_seconds = *parsed;
   }
   std::optional<NewSecret> secret = read_new_secret(args, true);
-  auto store = open_store(cli, Access::write);
-  Txn txn(*store, true);
-  Endpoint e = require_endpoint(txn, *store, slug);
+  auto book = open_endpoint_book(cli, args, Access::write);
+  Endpoint e = require_endpoint(*book, slug);
   if (e.status == EndpointStatus::revoked) throw CommandError("endpoint " + e.id + " is revoked");
   UnixMillis now = now_millis();
   std::vector<EndpointSecret> kept;
@@ -250,8 +252,8 @@ int endpoint_rotate_secret(const Cli& cli, const Args& args, std::span<const std
                        "; create one with `voxfra endpoint create`");
   }
   e.updated_at = now;
-  save_endpoint(txn, *store, e);
-  txn.commit();
+  book->save(e);
+  book->commit();
   print_issued(cli, e, secret);
   return 0;
 }
@@ -272,35 +274,38 @@ int endpoint_set(const Cli& cli, const Args& args, std::span<const std::string> 
   if (allow.empty() && !clear_allow && !rate && !default_rate) {
     throw UsageError("endpoint set needs --allow, --allow-any, --rate-limit or --default-rate-limit");
   }
-  auto store = open_store(cli, Access::write);
-  Txn txn(*store, true);
-  Endpoint e = require_endpoint(txn, *store, slug);
+  auto book = open_endpoint_book(cli, args, Access::write);
+  Endpoint e = require_endpoint(*book, slug);
   if (!allow.empty()) e.allow = allow;
   if (clear_allow) e.allow.clear();
   if (rate) e.rate_limit = *rate;
   if (default_rate) e.rate_limit = 0;
-  return save_and_show(cli, txn, *store, e);
+  return save_and_show(cli, *book, e);
 }
+
+// Every endpoint command but `log` runs against the fleet's bucket with --nats.
+#define NATS_FLAGS "nats nats-user nats-password-file nats-ca"
 
 constexpr Command kEndpointCommands[] = {
     {"endpoint", "create",
      "--org O --client C --provider P [--hmac | --secret-file F] [--allow CIDR]... [--rate-limit N] "
      "[--api-key K]",
-     "org client provider hmac secret-file allow rate-limit api-key",
+     "org client provider hmac secret-file allow rate-limit api-key " NATS_FLAGS,
      endpoint_create},
     {"endpoint", "list", "[--org O] [--client C] [--provider P] [--status S]",
-     "org client provider status", endpoint_list},
-    {"endpoint", "show", "SLUG", "", endpoint_show},
-    {"endpoint", "disable", "SLUG", "", endpoint_disable},
-    {"endpoint", "enable", "SLUG", "", endpoint_enable},
-    {"endpoint", "revoke", "SLUG", "", endpoint_revoke},
-    {"endpoint", "replace", "SLUG", "", endpoint_replace},
-    {"endpoint", "rotate-secret", "SLUG [--grace 24h] [--secret-file F]", "grace secret-file",
+     "org client provider status " NATS_FLAGS, endpoint_list},
+    {"endpoint", "show", "SLUG", NATS_FLAGS, endpoint_show},
+    {"endpoint", "disable", "SLUG", NATS_FLAGS, endpoint_disable},
+    {"endpoint", "enable", "SLUG", NATS_FLAGS, endpoint_enable},
+    {"endpoint", "revoke", "SLUG", NATS_FLAGS, endpoint_revoke},
+    {"endpoint", "replace", "SLUG", NATS_FLAGS, endpoint_replace},
+    {"endpoint", "rotate-secret", "SLUG [--grace 24h] [--secret-file F]", "grace secret-file " NATS_FLAGS,
      endpoint_rotate_secret},
     {"endpoint", "set", "SLUG [--allow CIDR]... [--allow-any] [--rate-limit N] [--default-rate-limit]",
-     "allow allow-any rate-limit default-rate-limit", endpoint_set},
+     "allow allow-any rate-limit default-rate-limit " NATS_FLAGS, endpoint_set},
     {"endpoint", "log", "SLUG [--limit N]", "limit", endpoint_log},
 };
+#undef NATS_FLAGS
 
 }  // namespace
 

@@ -51,17 +51,6 @@ void save_endpoint(Txn& txn, const Store& store, const Endpoint& endpoint) {
   txn.put(store.endpoints_dbi(), endpoint.slug, encode_endpoint(endpoint));
 }
 
-void refuse_second_active(Txn& txn, const Store& store, const Endpoint& wanted, std::string_view except_slug) {
-  for (const Endpoint& e : all_endpoints(txn, store)) {
-    if (e.status == EndpointStatus::active && e.slug != except_slug && e.org == wanted.org &&
-        e.client == wanted.client && e.provider == wanted.provider) {
-      throw CommandError("an active endpoint for org \"" + e.org + "\", client \"" + e.client + "\", provider " +
-                         std::string(provider_name(e.provider)) + " already exists: " + e.id +
-                         " (disable or revoke it first, or use `voxfra endpoint replace`)");
-    }
-  }
-}
-
 EndpointStats endpoint_stats(Txn& txn, const Store& store, std::string_view slug) {
   return read_endpoint_stats(txn.get(), store, slug);
 }

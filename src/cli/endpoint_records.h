@@ -17,10 +17,6 @@ Endpoint require_endpoint(Txn& txn, const Store& store, std::string_view slug);
 std::vector<Endpoint> all_endpoints(Txn& txn, const Store& store);
 void save_endpoint(Txn& txn, const Store& store, const Endpoint& endpoint);
 
-// There is one active endpoint per (org, client, provider). Throws
-// CommandError naming the active one, other than `except_slug`, if any.
-void refuse_second_active(Txn& txn, const Store& store, const Endpoint& wanted, std::string_view except_slug);
-
 // The endpoint's counters; all zero when it was never used.
 EndpointStats endpoint_stats(Txn& txn, const Store& store, std::string_view slug);
 

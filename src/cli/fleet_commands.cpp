@@ -5,7 +5,9 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/endpoint_records.h"
 #include "cli/errors.h"
+#include "fleet/endpoint_bucket.h"
 #include "cli/output.h"
 #include "fleet/fleet_names.h"
 #include "fleet/jetstream_setup.h"
@@ -199,12 +201,54 @@ int fleet_status(const Cli& cli, const Args&, std::span<const std::string> opera
   return 0;
 }
 
+// A node joining a fleet with endpoints of its own: each one the bucket
+// lacks is written there (a key that exists is left alone), so that the
+// node's daemon can start mirroring.
+int fleet_import_endpoints(const Cli& cli, const Args& args, std::span<const std::string> operands) {
+  if (!operands.empty()) throw UsageError("fleet import-endpoints takes no argument \"" + operands.front() + "\"");
+  std::vector<Endpoint> local;
+  {
+    auto store = open_store(cli, Access::read);
+    Txn txn(*store, false);
+    local = all_endpoints(txn, *store);
+  }
+  auto nats = connect(args);
+  std::size_t imported = 0, present = 0;
+  try {
+    fleet::EndpointBucket bucket(nats->jetstream());
+    for (const Endpoint& e : local) {
+      if (bucket.find(e.slug)) {
+        ++present;
+        continue;
+      }
+      bucket.write(e, 0);
+      ++imported;
+    }
+  } catch (const std::runtime_error& e) {
+    throw CommandError(e.what());
+  }
+  if (cli.json) {
+    JsonDocument doc;
+    doc.writer().begin_object()
+        .key("imported").integer(static_cast<std::int64_t>(imported))
+        .key("alreadyThere").integer(static_cast<std::int64_t>(present))
+        .end_object();
+    doc.print(*cli.out);
+  } else {
+    *cli.out << "imported " << imported << " endpoint" << (imported == 1 ? "" : "s") << " into "
+             << fleet::kEndpointsBucket << " (" << present << " already there)\n";
+  }
+  return 0;
+}
+
 constexpr Command kFleetCommands[] = {
     {"fleet", "init", "--nats URL[,URL...] [NATS AUTH] [--replicas 3] [--max-age 7d] [--duplicate-window 1h]",
      "nats nats-user nats-password-file nats-ca replicas max-age duplicate-window", fleet_init},
     {"fleet", "calls", "--nats URL[,URL...] [NATS AUTH] [--call-id ID]",
      "nats nats-user nats-password-file nats-ca call-id", fleet_calls},
     {"fleet", "status", "", "", fleet_status},
+    {"fleet", "import-endpoints", "--nats URL[,URL...] [NATS AUTH]", "nats nats-user nats-password-file nats-ca",
+     fleet_import_endpoints},
 };
 
 }  // namespace

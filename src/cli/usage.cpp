@@ -38,6 +38,7 @@ void print_usage(std::ostream& out) {
   out << "usage: voxfra [--db PATH] [--json] COMMAND ...\n       voxfra --version\n\nEndpoints (one secret webhook URL per org, client "
          "and provider):\n";
   print_lines(out, endpoint_commands());
+  out << "  In a fleet, each of these but log runs against the fleet's endpoints with --nats URL[,URL...] [NATS AUTH]\n";
   out << "\nCalls (the unified records; list newest first, export and tail oldest first):\n";
   print_lines(out, calls_commands());
   out << "\nTesting a webhook URL (a provider's sample end-of-call report, signed as it signs):\n";

@@ -21,6 +21,7 @@
 #include "fleet/daemon_log.h"
 #include "fleet/fleet_names.h"
 #include "fleet/jetstream_setup.h"
+#include "fleet/mirror.h"
 #include "fleet/nats_args.h"
 #include "fleet/nats_client.h"
 #include "fleet/shipper.h"
@@ -34,12 +35,13 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: voxfra-fleet --db DIR --node NAME --nats URL[,URL...] [--nats-user U --nats-password-file F]\n"
-    "                    [--nats-ca FILE] [--batch N] [--ack-wait MS]\n";
+    "                    [--nats-ca FILE] [--batch N] [--ack-wait MS] [--reconcile-interval 10s]\n";
 // --help: the usage and what each option means (its man page, voxfra-fleet(8),
 // is made from this text by scripts/man-page).
 constexpr std::string_view kOptionHelp =
     "\nShips this node's calls to the VOXFRA_CALLS stream of a NATS JetStream cluster, from a cursor\n"
-    "kept in the node's store, until SIGTERM or SIGINT. Run it as the store's owner (NGINX's workers' user).\n"
+    "kept in the node's store, and mirrors the voxfra_endpoints bucket into the node's endpoints,\n"
+    "until SIGTERM or SIGINT. Run it as the store's owner (NGINX's workers' user).\n"
     "\nOptions:\n"
     "  --db DIR                  the node's store (the directory NGINX's voxfra_store names)\n"
     "  --node NAME               this node's name in the fleet (letters, digits, '.', '_', '-'; at most 64)\n"
@@ -48,6 +50,7 @@ constexpr std::string_view kOptionHelp =
     "  --nats-ca FILE            the certificate authority of the servers' TLS certificates\n"
     "  --batch N                 records read from the store per batch (default 512)\n"
     "  --ack-wait MS             how long to wait for the stream's acknowledgements (default 5000)\n"
+    "  --reconcile-interval D    how often the endpoints mirror takes a full snapshot (default 10s)\n"
     "  -h, --help                show this help\n"
     "  --version                 print the release\n"
     "\nExit status: 0 stopped (SIGTERM, SIGINT), 1 failed, 2 called wrongly.\n";
@@ -67,6 +70,9 @@ struct Settings {
   NatsSettings nats;
   std::size_t batch = kDefaultBatch;
   std::int64_t ack_wait_ms = kDefaultAckWaitMs;
+  // A full snapshot of the endpoints bucket this often (a stalled watcher
+  // is replaced within it).
+  std::int64_t reconcile_interval_ms = 10000;
 };
 
 bool valid_node_name(std::string_view name) {
@@ -97,7 +103,8 @@ Settings read_settings(int argc, char** argv) {
     print.action = args.has("help") ? "help" : "version";
     return print;
   }
-  cli::allow_only(args, "voxfra-fleet", "node batch ack-wait nats nats-user nats-password-file nats-ca");
+  cli::allow_only(args, "voxfra-fleet",
+                  "node batch ack-wait reconcile-interval nats nats-user nats-password-file nats-ca");
   if (!args.words.empty()) throw cli::UsageError("voxfra-fleet takes no argument \"" + args.words.front() + "\"");
   Settings s;
   if (auto db = args.value("db")) s.db = *db;
@@ -109,6 +116,13 @@ Settings read_settings(int argc, char** argv) {
   s.nats = nats_settings(args, "voxfra-fleet " + s.node);
   s.batch = static_cast<std::size_t>(positive_number(args, "batch", kDefaultBatch, 65536));
   s.ack_wait_ms = positive_number(args, "ack-wait", kDefaultAckWaitMs, 600000);
+  if (auto v = args.value("reconcile-interval")) {
+    auto seconds = parse_duration_seconds(*v);
+    if (!seconds || *seconds <= 0 || *seconds > 3600) {
+      throw cli::UsageError("--reconcile-interval must be a duration from 1s to 1h");
+    }
+    s.reconcile_interval_ms = *seconds * 1000;
+  }
   return s;
 }
 
@@ -145,11 +159,27 @@ class Daemon {
     nats_ = std::make_unique<NatsConnection>(s_.nats, true, [this](LinkEvent e, const std::string& detail) {
       link_.store(e);
       link_changed_ = true;
+      if (e == LinkEvent::connected || e == LinkEvent::resumed) ++link_generation_;
       std::string line = std::string(link_event_name(e)) + (detail.empty() ? "" : " (" + detail + ")");
       if (e == LinkEvent::closed && !g_stop) log_.error(line); else log_.info(line);
     });
-    wait_for_stream();
-    if (!g_stop) ship();
+    EndpointMirror mirror(*store_, *nats_, log_, s_.reconcile_interval_ms);
+    std::thread mirroring([&] {
+      try {
+        mirror.run(g_stop, link_generation_);
+      } catch (const std::exception& e) {
+        log_.error(std::string("endpoints mirror stopped: ") + e.what());
+      }
+    });
+    try {
+      wait_for_stream();
+      if (!g_stop) ship();
+    } catch (...) {
+      g_stop = true;
+      mirroring.join();
+      throw;
+    }
+    mirroring.join();
     save_link("stopped");
     log_.info("stopped");
     return 0;
@@ -276,6 +306,7 @@ class Daemon {
   std::unique_ptr<NatsConnection> nats_;
   std::atomic<LinkEvent> link_{LinkEvent::lost};
   std::atomic<bool> link_changed_{false};
+  std::atomic<std::uint64_t> link_generation_{0};
   bool announce_catch_up_ = false;
 };
 

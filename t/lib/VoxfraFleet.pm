@@ -106,9 +106,10 @@ sub node_permissions {
     return <<'PERM';
         permissions: {
             publish: {
-                allow: ["voxfra.calls.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.VOXFRA_CALLS",
+                allow: ["voxfra.calls.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.VOXFRA_CALLS", "$JS.API.STREAM.NAMES",
                         "$JS.API.STREAM.INFO.KV_voxfra_endpoints",
                         "$JS.API.CONSUMER.CREATE.KV_voxfra_endpoints",
+                        "$JS.API.CONSUMER.CREATE.KV_voxfra_endpoints.>",
                         "$JS.API.CONSUMER.DELETE.KV_voxfra_endpoints.>",
                         "$JS.FC.KV_voxfra_endpoints.>"]
             }
@@ -353,6 +354,26 @@ sub finish_posting {
         $n{ $code == 200 && ($status eq 'accepted' || $status eq 'duplicate') ? $status : 'other' }++;
     }
     return \%n;
+}
+
+# Publishes raw bytes as the bucket's value of $key, as any NATS client
+# could (the protocol by hand, over TLS as admin): what a daemon must survive.
+sub kv_put_raw {
+    my ($self, $key, $bytes) = @_;
+    require IO::Socket::SSL;
+    my $port = (grep { $_->{pid} } @{ $self->{servers} })[0]{client};
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port, Timeout => 5) or croak "connect: $!";
+    my $info = <$s>;
+    IO::Socket::SSL->start_SSL($s, SSL_ca_file => $self->ca, SSL_verifycn_name => 'localhost',
+                               SSL_hostname => 'localhost') or croak "TLS: $IO::Socket::SSL::SSL_ERROR";
+    my $connect = $JSON->encode({ user => 'admin', pass => $self->password('admin'), verbose => JSON::PP::false(),
+                                  pedantic => JSON::PP::false(), tls_required => JSON::PP::true(), headers => JSON::PP::true() });
+    print $s "CONNECT $connect\r\nPUB \$KV.voxfra_endpoints.$key " . length($bytes) . "\r\n$bytes\r\nPING\r\n";
+    while (my $line = <$s>) {
+        croak "NATS: $line" if $line =~ /^-ERR/;
+        last if $line =~ /^PONG/;
+    }
+    close $s;
 }
 
 sub daemon {

@@ -1,0 +1,146 @@
+#include "cli/endpoint_book.h"
+
+#include <algorithm>
+#include <map>
+
+#include "cli/endpoint_records.h"
+#include "cli/errors.h"
+#include "fleet/endpoint_bucket.h"
+#include "fleet/nats_args.h"
+#include "fleet/nats_client.h"
+#include "store/fleet_state.h"
+
+namespace voxfra::cli {
+
+namespace {
+
+constexpr std::int64_t kSnapshotTimeoutMs = 10000;
+
+class StoreBook final : public EndpointBook {
+ public:
+  StoreBook(const Cli& cli, Access access) : store_(open_store(cli, access)), txn_(*store_, access != Access::read) {
+    if (access == Access::read) return;
+    if (auto node = mirrored_by(txn_.get(), *store_)) {
+      throw CommandError("the endpoints of this store are mirrored from the fleet by voxfra-fleet (node \"" + *node +
+                         "\"); change them in the fleet with `voxfra --nats URL[,URL...] endpoint ...`");
+    }
+  }
+  std::optional<Endpoint> find(std::string_view slug) override { return find_endpoint(txn_, *store_, slug); }
+  std::vector<Endpoint> all() override { return all_endpoints(txn_, *store_); }
+  void save(const Endpoint& e) override { save_endpoint(txn_, *store_, e); }
+  void commit() override { txn_.commit(); }
+  EndpointStats stats(std::string_view slug) override { return endpoint_stats(txn_, *store_, slug); }
+
+ private:
+  std::unique_ptr<Store> store_;
+  Txn txn_;
+};
+
+class BucketBook final : public EndpointBook {
+ public:
+  BucketBook(const Cli& cli, const Args& args) {
+    fleet::NatsSettings settings = fleet::nats_settings(args, "voxfra");
+    try {
+      nats_ = std::make_unique<fleet::NatsConnection>(settings, false);
+      bucket_ = std::make_unique<fleet::EndpointBucket>(nats_->jetstream());
+    } catch (const fleet::NatsError& e) {
+      throw CommandError(e.what());
+    }
+    if (cli.db) {
+      stats_store_ = open_store(cli, Access::read);
+      stats_txn_ = std::make_unique<Txn>(*stats_store_, false);
+    }
+  }
+
+  std::optional<Endpoint> find(std::string_view slug) override {
+    if (slug.empty() || slug.size() > 256) return std::nullopt;
+    std::optional<fleet::BucketEntry> entry;
+    try {
+      entry = bucket_->find(std::string(slug));
+    } catch (const fleet::NatsError& e) {
+      throw CommandError(e.what());
+    }
+    if (!entry || entry->op != fleet::BucketEntry::Op::put) return std::nullopt;
+    return decode(*entry);
+  }
+
+  std::vector<Endpoint> all() override {
+    std::vector<Endpoint> all;
+    try {
+      for (const fleet::BucketEntry& entry : bucket_->snapshot(kSnapshotTimeoutMs)) {
+        if (entry.op == fleet::BucketEntry::Op::put) all.push_back(decode(entry));
+      }
+    } catch (const fleet::NatsError& e) {
+      throw CommandError(e.what());
+    }
+    std::stable_sort(all.begin(), all.end(), [](const Endpoint& a, const Endpoint& b) {
+      return a.created_at < b.created_at;
+    });
+    return all;
+  }
+
+  void save(const Endpoint& e) override {
+    auto known = revisions_.find(e.slug);
+    try {
+      revisions_[e.slug] = bucket_->write(e, known == revisions_.end() ? 0 : known->second);
+    } catch (const fleet::RevisionConflict& c) {
+      throw CommandError(c.what());
+    } catch (const fleet::NatsError& n) {
+      throw CommandError(n.what());
+    }
+  }
+
+  void commit() override {}  // each save is written (or refused) at once
+
+  EndpointStats stats(std::string_view slug) override {
+    if (!stats_txn_) return EndpointStats{};
+    return endpoint_stats(*stats_txn_, *stats_store_, slug);
+  }
+
+ private:
+  // Remembers the revision it read, for the compare-and-set of a later save.
+  Endpoint decode(const fleet::BucketEntry& entry) {
+    Endpoint e;
+    e.slug = entry.slug;
+    if (!decode_endpoint(entry.value, e)) {
+      throw CommandError("the endpoint record of slug \"" + entry.slug + "\" in the fleet's bucket cannot be read "
+                         "by this version of voxfra");
+    }
+    revisions_[entry.slug] = entry.revision;
+    return e;
+  }
+
+  std::unique_ptr<fleet::NatsConnection> nats_;
+  std::unique_ptr<fleet::EndpointBucket> bucket_;
+  std::map<std::string, std::uint64_t, std::less<>> revisions_;
+  std::unique_ptr<Store> stats_store_;
+  std::unique_ptr<Txn> stats_txn_;
+};
+
+}  // namespace
+
+std::unique_ptr<EndpointBook> open_endpoint_book(const Cli& cli, const Args& args, Access access) {
+  if (args.has("nats")) return std::make_unique<BucketBook>(cli, args);
+  for (std::string_view flag : {"nats-user", "nats-password-file", "nats-ca"}) {
+    if (args.has(flag)) throw UsageError("--" + std::string(flag) + " needs --nats");
+  }
+  return std::make_unique<StoreBook>(cli, access);
+}
+
+Endpoint require_endpoint(EndpointBook& book, std::string_view slug) {
+  if (auto e = book.find(slug)) return *e;
+  throw CommandError("no endpoint with slug \"" + std::string(slug) + "\"");
+}
+
+void refuse_second_active(EndpointBook& book, const Endpoint& wanted, std::string_view except_slug) {
+  for (const Endpoint& e : book.all()) {
+    if (e.status == EndpointStatus::active && e.slug != except_slug && e.org == wanted.org &&
+        e.client == wanted.client && e.provider == wanted.provider) {
+      throw CommandError("an active endpoint for org \"" + e.org + "\", client \"" + e.client + "\", provider " +
+                         std::string(provider_name(e.provider)) + " already exists: " + e.id +
+                         " (disable or revoke it first, or use `voxfra endpoint replace`)");
+    }
+  }
+}
+
+}  // namespace voxfra::cli
