@@ -228,22 +228,29 @@ my %event_path = (vapi => 'message.type', retell => 'event', livekit => 'event',
 
 subtest 'call ids and event names that cannot be part of a key, every provider' => sub {
     for my $provider (sort keys %minimal) {
-        my $ep = $t->create_endpoint(provider => $provider, client => "keys-$provider");
+        # LiveKit endpoints are signed: every delivery carries its token.
+        my @keys = $provider eq 'livekit' ? ('APIhostile', 'lk_hostile_secret_0123456789abcdef') : ();
+        my $ep = $t->create_endpoint(provider => $provider, client => "keys-$provider",
+            args => @keys ? ['--api-key', $keys[0], '--secret-file', $t->write_file('hostile-lk.secret', "$keys[1]\n")] : []);
+        my $post = sub {
+            my ($body) = @_;
+            $t->post($ep->{path}, $body, @keys ? ('Authorization' => VoxfraTest::livekit_authorization(@keys[1, 0], $body)) : ());
+        };
         my $body = $minimal{$provider};
-        my $res = seen($t->post($ep->{path}, $body->("$provider-victim-7")), "$provider victim");
+        my $res = seen($post->($body->("$provider-victim-7")), "$provider victim");
         is($res->{json}{status}, 'accepted', "$provider: a plain call id is accepted") or diag $res->{body};
         for my $case (["$provider-victim-7\x00", 'a trailing NUL', 'control'], ["victim-1\x00x", 'a NUL inside', 'control'],
                       ["\e]0;owned\a\e[2J", 'terminal escapes', 'control'], ["a\x7f", 'DEL', 'control'],
                       ['x' x 257, '257 bytes', 'long'], ['x' x 486, '486 bytes', 'long'], ['x' x 20_000, '20 000 bytes', 'long']) {
             my ($id, $name, $kind) = @$case;
-            $res = seen($t->post($ep->{path}, $body->($id)), "$provider call id $name");
+            $res = seen($post->($body->($id)), "$provider call id $name");
             is($res->{status}, 400, "$provider: a call id with $name: 400") or diag $res->{body};
             is($res->{json}{reason}, 'invalid_payload', 'invalid_payload');
             is($res->{json}{details}[0]{field}, $call_id_path{$provider}, "details name $call_id_path{$provider}");
             like($res->{json}{details}[0]{problem} // '', $kind eq 'long' ? qr/at most 256 bytes/ : qr/control characters/,
                  $kind eq 'long' ? 'the limit' : 'control characters');
         }
-        $res = seen($t->post($ep->{path}, $body->('y' x 256)), "$provider call id 256 bytes");
+        $res = seen($post->($body->('y' x 256)), "$provider call id 256 bytes");
         is($res->{json}{status}, 'accepted', "$provider: a call id of 256 bytes is accepted") or diag $res->{body};
         my $shown = $t->cli_json('calls', 'show', '--call-id', "$provider-victim-7", '--provider', $provider);
         is(scalar @$shown, 1, "$provider: the victim is still found");
@@ -251,7 +258,7 @@ subtest 'call ids and event names that cannot be part of a key, every provider' 
         next unless $event_path{$provider};
         for my $case (["call.ended\x00", 'a NUL'], ["\e[2J", 'an escape'], ['e' x 65, '65 bytes']) {
             my ($event, $name) = @$case;
-            $res = seen($t->post($ep->{path}, $body->("$provider-event", $event)), "$provider event $name");
+            $res = seen($post->($body->("$provider-event", $event)), "$provider event $name");
             is($res->{status}, 400, "$provider: an event name with $name: 400") or diag $res->{body};
             is($res->{json}{details}[0]{field}, $event_path{$provider}, "details name $event_path{$provider}");
         }

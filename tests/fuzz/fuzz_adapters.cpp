@@ -7,7 +7,8 @@
 // from a header). Whatever the body, process() must not crash or leak, a
 // rejection's details must be a JSON array, and an accepted call's record
 // must parse back, carry the context it was given, and still parse once
-// stored (with its id in front) and merged.
+// stored (with its id in front) and merged; its call id and event must be
+// fit for a key (no control character, within the limits).
 #include <memory_resource>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "ingest/ingest.h"
 #include "providers/adapter.h"
 #include "record/record_merge.h"
+#include "store/key_fields.h"
 #include "store/store.h"
 
 namespace voxfra::fuzz {
@@ -39,6 +41,11 @@ void check_accepted(const IngestResult& r, const EndpointView& endpoint) {
   touch(call.idempotency_key);
   touch(call.call_id);
   touch(call.event);
+  // What enters the call index's key is unambiguous and fits LMDB
+  // (store/key_fields.h), whatever the body held.
+  FUZZ_CHECK(key_field_problem(KeyField::call_id, call.call_id).empty());
+  FUZZ_CHECK(key_field_problem(KeyField::event, call.event).empty());
+  FUZZ_CHECK(call.idempotency_key.size() <= kMaxIdempotencyKeySize);
 
   simdjson::dom::parser parser;
   const simdjson::padded_string json = padded(call.record_json);
