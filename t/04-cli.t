@@ -90,4 +90,20 @@ for my $case (@misuse) {
 my ($c2, undef, $e2) = VoxfraTest::run_cmd(VoxfraTest->build . '/voxfra', 'endpoint', 'list');
 isnt($c2, 0, 'no --db and no VOXFRA_DB is an error');
 like($e2, qr/--db|VOXFRA_DB/, 'which says how to name the database');
+
+# The man pages are made from --help (scripts/man-page): --version answers
+# the release, and voxfra-fleet's --help explains every option its usage names.
+for my $program ('voxfra', 'voxfra-fleet') {
+    my ($code, $out) = VoxfraTest::run_cmd(VoxfraTest->build . "/$program", '--version');
+    is($code, 0, "$program --version exits 0");
+    like($out, qr/^\Q$program\E \d+\.\d+\.\d+\n\z/, "$program --version prints the release");
+}
+{
+    my ($code, $help) = VoxfraTest::run_cmd(VoxfraTest->build . '/voxfra-fleet', '--help');
+    is($code, 0, 'voxfra-fleet --help exits 0');
+    my ($usage) = $help =~ /\A(usage:.*?)\n\n/s;
+    my @named = $usage =~ /(--[a-z-]+)/g;
+    my @missing = grep { my $o = $_; $help !~ /^\s+(?:-h, )?\Q$o\E\b/m && $help !~ /with \Q$o\E\b/ } @named;
+    ok(@named > 5 && !@missing, 'voxfra-fleet --help explains every option of its usage') or diag "missing: @missing";
+}
 done_testing;
