@@ -60,6 +60,7 @@ voxfra::metrics::Page read_page(ngx_http_request_t* r) {
   if (g_worker != nullptr && g_worker->store != nullptr) {
     auto [used, size] = g_worker->store->map_usage();
     page.map = voxfra::metrics::MapUse{used, size};
+    page.fleet = voxfra::read_fleet_status(*g_worker->store);
   }
   auto* mcf = static_cast<MainConf*>(ngx_http_get_module_main_conf(r, ngx_http_voxfra_module));
   auto** zones = static_cast<ngx_shm_zone_t**>(mcf->zones.elts);

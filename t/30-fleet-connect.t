@@ -60,6 +60,15 @@ is($status->{unshipped}, 0, 'fleet status: nothing waits');
 is($status->{shippedThrough}, $calls->[0]{id}, 'fleet status: shipped through the newest record');
 ok($status->{lastAckAt}, 'fleet status: last ack');
 
+# The same figures as metrics.
+my $m = $t->metrics->{samples};
+is($m->{'voxfra_fleet_node_info{node="node-a"}'}, 1, 'metrics: the node');
+is($m->{voxfra_fleet_nats_connected}, 1, 'metrics: connected');
+is($m->{voxfra_fleet_unshipped_records}, 0, 'metrics: nothing waits');
+is($m->{voxfra_fleet_oldest_unshipped_timestamp_seconds}, 0, 'metrics: no oldest');
+cmp_ok(abs($m->{voxfra_fleet_last_ack_timestamp_seconds} - time), '<', 60, 'metrics: last ack');
+is($m->{voxfra_fleet_endpoints_mirrored}, 1, 'metrics: endpoints in the store');
+
 # One line per state change, never one per record; no secret anywhere.
 $d->stop;
 my $log = $d->log;

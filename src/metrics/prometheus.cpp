@@ -178,6 +178,28 @@ std::string write_prometheus(const Page& page) {
   for (const ZoneUse& z : page.zones) t.sample("voxfra_zone_used_bytes", {"zone", z.zone}, z.used_bytes);
   t.family("voxfra_zone_size_bytes", "gauge", "Size of a voxfra_zone.");
   for (const ZoneUse& z : page.zones) t.sample("voxfra_zone_size_bytes", {"zone", z.zone}, z.size_bytes);
+
+  // A fleet node: what `voxfra fleet status` shows. Times as Unix seconds
+  // (0: never), so that an alert computes the age with time() - x.
+  if (const auto& f = page.fleet) {
+    auto seconds = [](UnixMillis t) { return t > 0 ? static_cast<std::uint64_t>(t / 1000) : 0; };
+    t.family("voxfra_fleet_node_info", "gauge", "The fleet node this store belongs to.");
+    t.sample("voxfra_fleet_node_info", {"node", f->node}, 1);
+    t.family("voxfra_fleet_nats_connected", "gauge", "1 while voxfra-fleet is connected to NATS.");
+    t.sample("voxfra_fleet_nats_connected", {}, f->link == "connected" ? 1 : 0);
+    t.family("voxfra_fleet_endpoints_mirrored", "gauge", "Endpoints in the node's store, mirrored from the fleet.");
+    t.sample("voxfra_fleet_endpoints_mirrored", {}, f->endpoints);
+    t.family("voxfra_fleet_mirror_updated_timestamp_seconds", "gauge",
+             "When the endpoints mirror last changed or was confirmed by a full snapshot.");
+    t.sample("voxfra_fleet_mirror_updated_timestamp_seconds", {}, seconds(f->mirror_updated_at));
+    t.family("voxfra_fleet_unshipped_records", "gauge", "Records stored on this node and not yet in the stream.");
+    t.sample("voxfra_fleet_unshipped_records", {}, f->unshipped);
+    t.family("voxfra_fleet_oldest_unshipped_timestamp_seconds", "gauge",
+             "When the oldest record not yet in the stream was received (0: none waits).");
+    t.sample("voxfra_fleet_oldest_unshipped_timestamp_seconds", {}, seconds(f->oldest_unshipped_at));
+    t.family("voxfra_fleet_last_ack_timestamp_seconds", "gauge", "When the stream last acknowledged a record.");
+    t.sample("voxfra_fleet_last_ack_timestamp_seconds", {}, seconds(f->last_ack_at));
+  }
   return t.take();
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "metrics/counters.h"
+#include "store/fleet_state.h"
 
 namespace voxfra::metrics {
 
@@ -29,6 +30,7 @@ struct Page {
   Snapshot counters;
   std::optional<MapUse> map;  // absent when this worker has no store open
   std::vector<ZoneUse> zones;
+  std::optional<FleetStatus> fleet;  // a fleet node's figures (docs/fleet.md)
 };
 
 std::string write_prometheus(const Page& page);

@@ -89,4 +89,10 @@ std::optional<FleetStatus> read_fleet_status(MDB_txn* txn, const Store& store) {
   return s;
 }
 
+std::optional<FleetStatus> read_fleet_status(Store& store) {
+  if (store.fleet_dbi() == 0) return std::nullopt;
+  Txn txn(store, false);
+  return read_fleet_status(txn.get(), store);
+}
+
 }  // namespace voxfra

@@ -64,5 +64,7 @@ struct FleetStatus {
 };
 // nullopt when the store is no fleet node. Throws StoreError.
 std::optional<FleetStatus> read_fleet_status(MDB_txn* txn, const Store& store);
+// The same in a read transaction of its own (the metrics page).
+std::optional<FleetStatus> read_fleet_status(Store& store);
 
 }  // namespace voxfra
