@@ -33,7 +33,10 @@ std::string call_subject(std::string_view org, std::string_view hash) {
 
 std::string idempotency_key_of(const StoredCall& call) {
   std::string key;
-  make_idempotency_key(key, call.org, call.client, call.provider, call.call_id, call.event);
+  // The key the call was stored under, even one stored before key fields
+  // were checked (the checked builder would refuse it and give every such
+  // call the same empty key, and the same hash).
+  append_idempotency_key_unchecked(key, call.org, call.client, call.provider, call.call_id, call.event);
   return key;
 }
 
