@@ -438,5 +438,23 @@ TEST_F(ApiTest, OlderEnvironmentWithoutTokensOpensReadOnly) {
   EXPECT_NE(writer.tokens_dbi(), 0u);
 }
 
+// A record our reader cannot parse (stored before variables were bounded:
+// 1,100 levels deep) is a clear 500 with its cause for the error log, never
+// a 200 with a broken body; with two revisions, nor is the merged answer.
+TEST_F(ApiTest, AnUnreadableRecordIsA500WithALogLine) {
+  const std::string deep = ",\"variables\":" + std::string(1100, '[') + std::string(1100, ']');
+  const std::uint64_t first = store_call("acme", "dental", "deep-1", "call.ended", deep);
+  store_call("acme", "dental", "deep-1", "call_analyzed");
+  const std::string token = make_token("acme");
+  for (const std::string& target : {"v1/calls/" + record_id(first), std::string("v1/providers/custom/calls/deep-1"),
+                                    std::string("v1/calls")}) {
+    ApiResponse r = get(target, token);
+    EXPECT_EQ(r.status, 500) << target << ": " << r.body;
+    simdjson::dom::parser p;
+    EXPECT_EQ(std::string_view(parse(p, r.body)["reason"].get_string()), "internal_error") << target;
+    EXPECT_NE(r.error_log.find("cannot be read back"), std::string::npos) << target << ": " << r.error_log;
+  }
+}
+
 }  // namespace
 }  // namespace voxfra
