@@ -57,6 +57,7 @@ constexpr std::string_view kOptionHelp =
 constexpr std::size_t kDefaultBatch = 512;
 constexpr std::int64_t kDefaultAckWaitMs = 5000;
 constexpr auto kIdlePoll = std::chrono::milliseconds(50);
+constexpr auto kGatherPause = std::chrono::milliseconds(100);
 constexpr auto kMinBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
 
@@ -288,6 +289,10 @@ class Daemon {
       }
       backoff = kMinBackoff;
       if (r.read == s_.batch) announce_catch_up_ = true;  // a backlog
+      // A partial batch: let records gather before the next round. Each
+      // round ends in a write transaction (the cursor) that takes LMDB's
+      // writer lock and syncs; many tiny rounds would slow NGINX's commits.
+      if (r.read > 0 && r.read < s_.batch) pause_for(kGatherPause);
       if (r.read == 0) {
         if (announce_catch_up_) {
           log_.info("caught up: " + std::to_string(shipped_since) + " record" + (shipped_since == 1 ? "" : "s") +
