@@ -1,0 +1,60 @@
+// The fleet's pieces that need no NATS (docs/fleet.md): subject tokens and
+// key hashes, and the figures `voxfra fleet status` reads from the store.
+#include "fleet/fleet_names.h"
+#include "store/fleet_state.h"
+#include "store_harness.h"
+
+namespace voxfra {
+namespace {
+
+using namespace store_harness;
+
+TEST(FleetNames, SubjectTokenKeepsPlainNamesAndEscapesTheRest) {
+  EXPECT_EQ(fleet::subject_token("acme_Co-2"), "acme_Co-2");
+  EXPECT_EQ(fleet::subject_token("acme.eu"), "acme~2eeu");
+  EXPECT_EQ(fleet::subject_token("a b*>"), "a~20b~2a~3e");
+  // '~' itself is escaped, so no two names share a token.
+  EXPECT_EQ(fleet::subject_token("a~2e"), "a~7e2e");
+  EXPECT_NE(fleet::subject_token("a.b"), fleet::subject_token("a~2eb"));
+}
+
+TEST(FleetNames, OneSubjectPerIdempotencyKey) {
+  std::string key_a, key_b;
+  ASSERT_TRUE(make_idempotency_key(key_a, "acme", "dental", Provider::vapi, "call-1", "end-of-call-report"));
+  ASSERT_TRUE(make_idempotency_key(key_b, "acme", "dental", Provider::vapi, "call-1", "status-update"));
+  std::string hash = fleet::key_hash(key_a);
+  EXPECT_EQ(hash.size(), 64u);
+  EXPECT_EQ(hash, fleet::key_hash(key_a));
+  EXPECT_NE(hash, fleet::key_hash(key_b));
+  EXPECT_EQ(fleet::call_subject("acme.eu", hash), "voxfra.calls.acme~2eeu." + hash);
+}
+
+TEST_F(StoreTest, FleetStatusCountsWhatTheCursorHasNotPassed) {
+  Store store(options());
+  {
+    Txn txn(store, false);
+    EXPECT_FALSE(read_fleet_status(txn.get(), store)) << "no node yet";
+  }
+  std::vector<std::unique_ptr<TestCall>> calls;
+  for (int i = 0; i < 5; ++i) {
+    calls.push_back(std::make_unique<TestCall>("call-" + std::to_string(i)));
+    calls.back()->call.received_at = 1000 * (i + 1);
+    append(store, {calls.back().get()}, 1000 * (i + 1));
+  }
+  {
+    Txn txn(store, true);
+    fleet_put(txn.get(), store, fleet_key::node, "web-1");
+    fleet_put_u64(txn.get(), store, fleet_key::shipped, 2);
+    txn.commit();
+  }
+  auto s = read_fleet_status(store);
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->node, "web-1");
+  EXPECT_EQ(s->link, "stopped");
+  EXPECT_EQ(s->shipped_through, 2u);
+  EXPECT_EQ(s->unshipped, 3u);
+  EXPECT_EQ(s->oldest_unshipped_at, 3000);
+}
+
+}  // namespace
+}  // namespace voxfra
