@@ -142,7 +142,13 @@ ok($gone, sprintf('every node refuses it within 30 s of the revoke (%.1f s)', ti
 $nats->start_server($leader);
 
 like($daemons[0]->log, qr/ info: connected/, 'the daemon logs its state changes');
-unlike(join('', map { $_->log } @daemons), qr/\Q$ep->{secret}\E|\Q${\ $nats->password('node')}\E/,
-       'no secret in any daemon log') if $ep->{secret};
+my $signed = $nats->cli_json('endpoint', 'create', '--org', 'acme', '--client', 'signed', '--provider', 'custom',
+                             '--hmac');
+ok($signed->{secret}, 'an endpoint with a secret, made through the fleet');
+ok(VoxfraFleet::wait_until(10, sub { $nodes[1]->post($signed->{path}, $body->(++$n))->{status} == 401 }),
+   'mirrored with its secret (an unsigned call is refused 401)');
+my $logs = join '', map { $_->log } @daemons, $d3;
+unlike($logs, qr/\Q$signed->{secret}\E/, 'no endpoint secret in any daemon log');
+unlike($logs, qr/\Q${\ $nats->password('node')}\E/, 'nor the NATS password');
 $_->check_error_log for @nodes, $fresh;
 done_testing;

@@ -1,6 +1,7 @@
 #include "cli/endpoint_book.h"
 
 #include <algorithm>
+#include <iostream>
 #include <map>
 
 #include "cli/endpoint_records.h"
@@ -68,7 +69,16 @@ class BucketBook final : public EndpointBook {
     std::vector<Endpoint> all;
     try {
       for (const fleet::BucketEntry& entry : bucket_->snapshot(kSnapshotTimeoutMs)) {
-        if (entry.op == fleet::BucketEntry::Op::put) all.push_back(decode(entry));
+        if (entry.op != fleet::BucketEntry::Op::put) continue;
+        // A value this version cannot read (malformed, a newer schema) is
+        // left out of listings and checks, as the daemons skip it, with a
+        // word on stderr; `show` of that slug still says it cannot be read.
+        if (auto e = try_decode(entry)) {
+          all.push_back(std::move(*e));
+        } else {
+          std::cerr << "voxfra: warning: the bucket's record of slug \"" << entry.slug.substr(0, 4)
+                    << "*\" cannot be read by this version of voxfra; left out\n";
+        }
       }
     } catch (const fleet::NatsError& e) {
       throw CommandError(e.what());
@@ -100,12 +110,14 @@ class BucketBook final : public EndpointBook {
  private:
   // Remembers the revision it read, for the compare-and-set of a later save.
   Endpoint decode(const fleet::BucketEntry& entry) {
+    if (auto e = try_decode(entry)) return std::move(*e);
+    throw CommandError("the endpoint record of slug \"" + entry.slug + "\" in the fleet's bucket cannot be read "
+                       "by this version of voxfra");
+  }
+  std::optional<Endpoint> try_decode(const fleet::BucketEntry& entry) {
     Endpoint e;
     e.slug = entry.slug;
-    if (!decode_endpoint(entry.value, e)) {
-      throw CommandError("the endpoint record of slug \"" + entry.slug + "\" in the fleet's bucket cannot be read "
-                         "by this version of voxfra");
-    }
+    if (!decode_endpoint(entry.value, e)) return std::nullopt;
     revisions_[entry.slug] = entry.revision;
     return e;
   }
