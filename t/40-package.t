@@ -36,8 +36,12 @@ sub apt {
 }
 
 # --- as it was found --------------------------------------------------------
+# Nothing to put back until the snapshot exists: a skip_all above also runs
+# END, and must leave /etc/nginx alone.
+my $snapshot_taken;
 my ($code, $out) = run('tar', '-C', '/etc', '-cf', "$tmp/etc-nginx.tar", 'nginx');
 die "cannot snapshot /etc/nginx: $out" if $code;
+$snapshot_taken = 1;
 sub nginx_master {
     open my $fh, '<', '/run/nginx.pid' or return;
     my $pid = <$fh> // '';
@@ -66,7 +70,7 @@ sub wait_gone {
 
 my $restored;
 sub restore {
-    return if $restored++;
+    return if !$snapshot_taken || $restored++;
     run('env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', '-y', '-q', 'purge', @packages)
         if `dpkg-query -W -f='\${Status}' @packages 2>/dev/null` =~ /installed|config-files/;
     run('rm', '-rf', '/var/lib/voxfra');   # absent before (skip_all above)
