@@ -316,6 +316,9 @@ subtest 'wrong content types' => sub {
 # 10 000 distinct unknown slugs in about a second
 
 subtest '10 000 unknown slugs' => sub {
+    # The earlier subtests' counters and request history reach LMDB within a
+    # flush interval (1 s) and may grow the file: let them land first.
+    sleep 2.2;
     my $size_before = -s $t->db . '/data.mdb';
     my $calls_before = $t->cli_json('store', 'info')->{calls};
     my $log_before = length $t->error_log;
@@ -385,6 +388,9 @@ my @five = grep { /^5/ } keys %statuses;
 is_deeply(\@five, [], 'no 5xx answer') or diag explain \%statuses;
 ok(!$statuses{unanswered} && !$statuses{0}, 'every request was answered') or diag explain $statuses{unanswered};
 my $rss_after = rss_kb(@workers);
-ok($rss_after < $rss_before + 16 * 1024, "workers' RSS ${rss_before} kB before, ${rss_after} kB after (bound: +16 MB)");
+# Under ASan each worker also holds its 4 MB quarantine and the shadow of
+# every page it touched (seen: +18 MB, +6 MB plain).
+my $rss_bound = VoxfraTest::sanitized() ? 32 : 16;
+ok($rss_after < $rss_before + $rss_bound * 1024, "workers' RSS ${rss_before} kB before, ${rss_after} kB after (bound: +$rss_bound MB)");
 $t->check_error_log;
 done_testing;

@@ -380,8 +380,11 @@ sub livekit_authorization {
 
 # A slug as the logs show it (README, security model): its first four
 # characters and '*' for the rest.
+# How logs show a slug (src/util/mask.h): a run of at least 22 slug
+# characters keeps its first 4; anything shorter is not slug-shaped and stays.
 sub masked_slug {
     my ($slug) = @_;
+    return $slug unless $slug =~ /\A[A-Za-z0-9_-]{22,}\z/;
     return substr($slug, 0, 4) . '*' x (length($slug) - 4);
 }
 
