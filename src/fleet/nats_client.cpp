@@ -1,5 +1,6 @@
 #include "fleet/nats_client.h"
 
+#include <chrono>
 #include <fstream>
 
 namespace voxfra::fleet {
@@ -131,6 +132,9 @@ NatsConnection::~NatsConnection() {
   for (jsCtx* js : contexts_) jsCtx_Destroy(js);
   if (conn_ != nullptr) {
     natsConnection_Close(conn_);
+    std::unique_lock lock(event_mutex_);
+    closed_cv_.wait_for(lock, std::chrono::seconds(5), [this] { return closed_; });
+    lock.unlock();
     natsConnection_Destroy(conn_);
   }
   natsOptions_Destroy(options_);
@@ -175,7 +179,11 @@ void NatsConnection::on_reconnected(natsConnection* nc, void* self) {
   static_cast<NatsConnection*>(self)->report(LinkEvent::resumed, nc);
 }
 void NatsConnection::on_closed(natsConnection* nc, void* self) {
-  static_cast<NatsConnection*>(self)->report(LinkEvent::closed, nc);
+  auto* connection = static_cast<NatsConnection*>(self);
+  connection->report(LinkEvent::closed, nc);
+  std::lock_guard lock(connection->event_mutex_);
+  connection->closed_ = true;
+  connection->closed_cv_.notify_all();
 }
 
 }  // namespace voxfra::fleet

@@ -5,6 +5,7 @@
 #include <nats/nats.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -79,6 +80,10 @@ class NatsConnection {
   std::vector<jsCtx*> contexts_;
   EventFn on_event_;
   std::mutex event_mutex_;
+  // libnats runs the callbacks on its own thread, after natsConnection_Close
+  // and Destroy have returned: the destructor waits for the last one, closed.
+  std::condition_variable closed_cv_;
+  bool closed_ = false;
 };
 
 }  // namespace voxfra::fleet
