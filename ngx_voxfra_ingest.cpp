@@ -9,11 +9,11 @@
 #include <memory_resource>
 #include <new>
 
+#include "base/outcome.h"
+#include "base/provider.h"
 #include "ingest/admission.h"
-#include "ingest/outcome.h"
 #include "ingest/response.h"
 #include "ngx_voxfra_module.h"
-#include "providers/provider.h"
 #include "util/mask.h"
 #include "util/printable.h"
 

@@ -24,11 +24,11 @@
 
 #include "auth/signature.h"
 #include "auth/signature_voxfra.h"
+#include "base/provider.h"
 #include "ingest/ingest.h"
 #include "providers/adapter.h"
-#include "providers/provider.h"
 #include "record/call_record.h"
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 
 namespace voxfra {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <stdexcept>
 
-#include "auth/hmac.h"
 #include "auth/random.h"
+#include "util/hmac.h"
 
 namespace voxfra {
 

@@ -1,7 +1,7 @@
 #include "api/page_cursor.h"
 
-#include "auth/hmac.h"
 #include "store/bytes.h"
+#include "util/hmac.h"
 
 namespace voxfra::api {
 

@@ -1,6 +1,6 @@
 #include "api/query.h"
 
-#include "auth/hmac.h"
+#include "util/hmac.h"
 
 namespace voxfra {
 

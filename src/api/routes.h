@@ -11,8 +11,8 @@
 #include "api/api.h"
 #include "api/api_tokens.h"
 #include "api/query.h"
-#include "record/json_writer.h"
 #include "store/endpoint.h"
+#include "util/json_writer.h"
 
 namespace voxfra::api {
 

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "auth/hmac.h"
+#include "util/hmac.h"
 
 namespace voxfra {
 

@@ -8,8 +8,8 @@
 #include <span>
 #include <string_view>
 
-#include "auth/hmac.h"
 #include "auth/signature.h"
+#include "util/hmac.h"
 
 namespace voxfra {
 

@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "auth/signature_kit.h"
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 
 namespace voxfra {
 

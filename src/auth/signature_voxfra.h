@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "auth/hmac.h"
 #include "auth/signature.h"
+#include "util/hmac.h"
 
 namespace voxfra {
 

@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
-#include "cli/args.h"
 #include "store/call_listing.h"
 #include "store/store.h"
+#include "util/args.h"
 
 namespace voxfra::cli {
 

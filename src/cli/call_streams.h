@@ -5,8 +5,8 @@
 #include <span>
 #include <string>
 
-#include "cli/args.h"
 #include "cli/context.h"
+#include "util/args.h"
 
 namespace voxfra::cli {
 

@@ -6,11 +6,11 @@
 #include "cli/call_streams.h"
 #include "cli/call_summary.h"
 #include "cli/commands.h"
-#include "cli/errors.h"
 #include "cli/output.h"
 #include "cli/store_commands.h"
 #include "cli/validate.h"
 #include "store/call_listing.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

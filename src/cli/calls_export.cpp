@@ -13,9 +13,9 @@
 
 #include "cli/call_query.h"
 #include "cli/call_streams.h"
-#include "cli/errors.h"
-#include "record/json_writer.h"
 #include "record/record_csv.h"
+#include "util/command_errors.h"
+#include "util/json_writer.h"
 
 namespace voxfra::cli {
 

@@ -14,11 +14,11 @@
 #include "cli/call_query.h"
 #include "cli/call_streams.h"
 #include "cli/call_summary.h"
-#include "store/cursor.h"
-#include "cli/errors.h"
 #include "cli/output.h"
 #include "cli/validate.h"
 #include "store/bytes.h"
+#include "store/cursor.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

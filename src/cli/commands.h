@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "cli/args.h"
 #include "cli/context.h"
+#include "util/args.h"
 
 namespace voxfra::cli {
 

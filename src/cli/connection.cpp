@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "cli/errors.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

@@ -2,7 +2,7 @@
 
 #include <cerrno>
 
-#include "cli/errors.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

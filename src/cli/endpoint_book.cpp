@@ -5,11 +5,11 @@
 #include <map>
 
 #include "cli/endpoint_records.h"
-#include "cli/errors.h"
 #include "fleet/endpoint_bucket.h"
 #include "fleet/nats_args.h"
 #include "fleet/nats_client.h"
 #include "store/fleet_state.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

@@ -9,10 +9,10 @@
 #include <string_view>
 #include <vector>
 
-#include "cli/args.h"
 #include "cli/context.h"
 #include "store/endpoint.h"
 #include "store/store.h"
+#include "util/args.h"
 
 namespace voxfra::cli {
 

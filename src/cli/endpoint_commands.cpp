@@ -6,8 +6,8 @@
 #include "cli/commands.h"
 #include "cli/endpoint_book.h"
 #include "cli/endpoint_output.h"
-#include "cli/errors.h"
 #include "cli/validate.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "store/cursor.h"
-#include "cli/errors.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

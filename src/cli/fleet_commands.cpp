@@ -6,14 +6,14 @@
 
 #include "cli/commands.h"
 #include "cli/endpoint_records.h"
-#include "cli/errors.h"
-#include "fleet/endpoint_bucket.h"
 #include "cli/output.h"
+#include "fleet/endpoint_bucket.h"
 #include "fleet/fleet_names.h"
 #include "fleet/jetstream_setup.h"
 #include "fleet/nats_args.h"
 #include "fleet/nats_client.h"
 #include "store/fleet_state.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "cli/connection.h"
-#include "cli/errors.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

@@ -3,11 +3,11 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/errors.h"
 #include "cli/store_commands.h"
 #include "cli/usage.h"
+#include "util/args.h"
+#include "util/command_errors.h"
 #include "util/version.h"
 
 namespace voxfra::cli {

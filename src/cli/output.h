@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 #include "util/time.h"
 
 namespace voxfra::cli {

@@ -8,11 +8,11 @@
 
 #include "auth/signature.h"
 #include "cli/commands.h"
-#include "cli/errors.h"
 #include "cli/http_client.h"
 #include "cli/output.h"
 #include "cli/validate.h"
 #include "providers/samples.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

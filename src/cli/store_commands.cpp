@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <iterator>
 
-#include "cli/errors.h"
 #include "cli/output.h"
 #include "cli/validate.h"
 #include "store/prune.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

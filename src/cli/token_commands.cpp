@@ -3,9 +3,9 @@
 // keeps only its SHA-256.
 #include "api/api_tokens.h"
 #include "cli/commands.h"
-#include "cli/errors.h"
 #include "cli/output.h"
 #include "cli/validate.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

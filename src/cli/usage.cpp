@@ -1,7 +1,7 @@
 #include "cli/usage.h"
 
+#include "base/provider.h"
 #include "cli/store_commands.h"
-#include "providers/provider.h"
 
 namespace voxfra::cli {
 

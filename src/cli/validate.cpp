@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "auth/cidr.h"
-#include "cli/errors.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

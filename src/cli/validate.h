@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "providers/provider.h"
+#include "base/provider.h"
 #include "store/endpoint.h"
 #include "util/time.h"
 

@@ -1,6 +1,6 @@
 #include "fleet/fleet_names.h"
 
-#include "auth/hmac.h"
+#include "util/hmac.h"
 
 namespace voxfra::fleet {
 

@@ -1,6 +1,6 @@
 #include "fleet/nats_args.h"
 
-#include "cli/errors.h"
+#include "util/command_errors.h"
 
 namespace voxfra::fleet {
 

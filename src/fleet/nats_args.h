@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include "cli/args.h"
 #include "fleet/nats_client.h"
+#include "util/args.h"
 
 namespace voxfra::fleet {
 

@@ -16,8 +16,6 @@
 #include <iostream>
 #include <thread>
 
-#include "cli/args.h"
-#include "cli/errors.h"
 #include "fleet/daemon_log.h"
 #include "fleet/fleet_names.h"
 #include "fleet/jetstream_setup.h"
@@ -27,6 +25,8 @@
 #include "fleet/shipper.h"
 #include "store/fleet_state.h"
 #include "store/lmdb_util.h"
+#include "util/args.h"
+#include "util/command_errors.h"
 #include "util/version.h"
 
 namespace voxfra::fleet {

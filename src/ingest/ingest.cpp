@@ -8,7 +8,7 @@
 #include "auth/signature.h"
 #include "providers/adapter.h"
 #include "record/call_record.h"
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 
 namespace voxfra {
 

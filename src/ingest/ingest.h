@@ -7,8 +7,8 @@
 #include <memory_resource>
 #include <string_view>
 
-#include "ingest/outcome.h"
-#include "providers/header_lookup.h"
+#include "base/header_lookup.h"
+#include "base/outcome.h"
 #include "store/endpoint.h"
 #include "store/store.h"
 #include "util/time.h"

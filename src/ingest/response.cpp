@@ -1,6 +1,6 @@
 #include "ingest/response.h"
 
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 
 namespace voxfra {
 

@@ -4,7 +4,7 @@
 #include <memory_resource>
 #include <string_view>
 
-#include "ingest/outcome.h"
+#include "base/outcome.h"
 
 namespace voxfra {
 

@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "ingest/outcome.h"
+#include "base/endpoint_stats.h"
+#include "base/outcome.h"
 #include "limits/plain_table.h"
-#include "store/store.h"
 #include "util/time.h"
 
 namespace voxfra {

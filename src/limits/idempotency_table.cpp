@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "auth/hmac.h"
+#include "util/hmac.h"
 
 namespace voxfra {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "auth/hmac.h"
+#include "util/hmac.h"
 
 namespace voxfra {
 

@@ -2,10 +2,10 @@
 
 #include <cstring>
 
-#include "auth/hmac.h"
 #include "limits/counter_table.h"
 #include "limits/idempotency_table.h"
 #include "limits/rate_window.h"
+#include "util/hmac.h"
 
 namespace voxfra {
 

@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "ingest/outcome.h"
-#include "store/store.h"
+#include "base/endpoint_stats.h"
+#include "base/outcome.h"
 #include "util/time.h"
 
 namespace voxfra {

@@ -11,8 +11,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ingest/outcome.h"
-#include "providers/provider.h"
+#include "base/outcome.h"
+#include "base/provider.h"
 
 namespace voxfra::metrics {
 

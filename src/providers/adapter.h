@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "providers/header_lookup.h"
-#include "providers/provider.h"
+#include "base/header_lookup.h"
+#include "base/provider.h"
 #include "record/call_record.h"
 #include "util/time.h"
 

@@ -8,7 +8,7 @@
 
 #include "providers/adapter.h"
 #include "record/json_element.h"
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 
 namespace voxfra {
 

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "auth/random.h"
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 
 namespace voxfra {
 

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "providers/provider.h"
+#include "base/provider.h"
 #include "util/time.h"
 
 namespace voxfra {

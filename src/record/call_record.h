@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 #include "util/time.h"
 
 namespace voxfra {

@@ -4,7 +4,7 @@
 #pragma once
 #include <simdjson.h>
 
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 
 namespace voxfra {
 

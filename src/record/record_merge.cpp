@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "record/json_element.h"
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 
 namespace voxfra {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "providers/provider.h"
+#include "base/provider.h"
 #include "util/time.h"
 
 namespace voxfra {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "providers/provider.h"
+#include "base/provider.h"
 
 namespace voxfra {
 

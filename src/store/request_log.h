@@ -22,8 +22,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ingest/outcome.h"
-#include "providers/provider.h"
+#include "base/outcome.h"
+#include "base/provider.h"
 #include "util/time.h"
 
 namespace voxfra {

@@ -3,8 +3,8 @@
 //   {"at","endpoint","provider","outcome","httpStatus","reason","requestId",
 //    "callId","latencyMs"}; reason, provider and callId only when there is one.
 #pragma once
-#include "record/json_writer.h"
 #include "store/request_log.h"
+#include "util/json_writer.h"
 
 namespace voxfra {
 

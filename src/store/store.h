@@ -26,8 +26,9 @@
 #include <string_view>
 #include <vector>
 
-#include "ingest/outcome.h"
-#include "providers/provider.h"
+#include "base/endpoint_stats.h"
+#include "base/outcome.h"
+#include "base/provider.h"
 #include "store/endpoint.h"
 #include "util/time.h"
 
@@ -56,21 +57,9 @@ struct StoreOptions {
   bool no_tls = true;                // MDB_NOTLS: read transactions not tied to a thread
 };
 
-// Counters of one endpoint. In `stats` the value is: u8 version(1),
+// An endpoint's counters as stored. In `stats` the value is: u8 version(1),
 // u8 reason count, then i64 last_used_at, u64 requests, accepted, duplicate,
 // ignored, rejected, then one u64 per Reason (little-endian).
-struct EndpointStats {
-  std::uint64_t requests = 0;
-  std::uint64_t accepted = 0;
-  std::uint64_t duplicate = 0;
-  std::uint64_t ignored = 0;
-  std::uint64_t rejected = 0;
-  std::array<std::uint64_t, kReasonCount> rejected_by{};
-  UnixMillis last_used_at = 0;
-
-  void count(Outcome o, Reason r, UnixMillis at);
-  void add(const EndpointStats& delta);  // sums counters, keeps the later last_used_at
-};
 std::string encode_stats(const EndpointStats& s);
 bool decode_stats(std::string_view bytes, EndpointStats& out);
 class Store;

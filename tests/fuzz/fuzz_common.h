@@ -18,8 +18,8 @@
 #include <utility>
 #include <vector>
 
-#include "providers/header_lookup.h"
-#include "providers/provider.h"
+#include "base/header_lookup.h"
+#include "base/provider.h"
 
 // An invariant of the code under test: on failure, say which and abort.
 #define FUZZ_CHECK(cond)                                                                 \

@@ -19,7 +19,7 @@
 
 #include "fuzz_common.h"
 #include "record/json_element.h"
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 
 namespace voxfra::fuzz {
 namespace {

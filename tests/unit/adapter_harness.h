@@ -18,7 +18,7 @@
 
 #include "providers/adapter.h"
 #include "record/call_record.h"
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 
 namespace voxfra {
 

@@ -12,11 +12,11 @@
 #include "api/api_tokens.h"
 #include "api/page_cursor.h"
 #include "api/query.h"
-#include "auth/hmac.h"
 #include "store/call_listing.h"
 #include "store/endpoint.h"
 #include "store/request_log.h"
 #include "store/request_log_json.h"
+#include "util/hmac.h"
 #include "store_harness.h"
 
 namespace voxfra {

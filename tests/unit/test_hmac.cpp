@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "auth/hmac.h"
+#include "util/hmac.h"
 
 namespace voxfra {
 namespace {

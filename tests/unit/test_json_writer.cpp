@@ -7,7 +7,7 @@
 #include <random>
 #include <string>
 
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 
 namespace voxfra {
 namespace {

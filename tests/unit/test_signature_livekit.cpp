@@ -35,7 +35,7 @@
 
 #include <simdjson.h>
 
-#include "auth/hmac.h"
+#include "util/hmac.h"
 #include "test_signature_support.h"
 
 namespace voxfra::sigtest {

@@ -1,4 +1,4 @@
-#include "ingest/outcome.h"
+#include "base/outcome.h"
 
 namespace voxfra {
 

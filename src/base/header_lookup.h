@@ -1,5 +1,5 @@
 // Request headers as the core sees them: the glue implements this over
-// NGINX's header list, tests over a map. Kept apart from adapter.h so that
+// NGINX's header list, tests over a map. Kept apart from providers/adapter.h so that
 // the glue does not need the JSON parser's headers.
 #pragma once
 #include <string_view>

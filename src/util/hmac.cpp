@@ -1,4 +1,4 @@
-#include "auth/hmac.h"
+#include "util/hmac.h"
 
 // SHA256_Init and its siblings are deprecated since OpenSSL 3.0, not
 // removed; see Sha256 below for why they are used.

@@ -1,4 +1,4 @@
-#include "providers/provider.h"
+#include "base/provider.h"
 
 #include <array>
 #include <utility>

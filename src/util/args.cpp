@@ -1,8 +1,8 @@
-#include "cli/args.h"
+#include "util/args.h"
 
 #include <algorithm>
 
-#include "cli/errors.h"
+#include "util/command_errors.h"
 
 namespace voxfra::cli {
 

@@ -1,4 +1,4 @@
-#include "record/json_writer.h"
+#include "util/json_writer.h"
 
 #include <array>
 #include <bit>
