@@ -315,7 +315,7 @@ bool post_batch_task(Worker* w);
 bool retry_in_grown_map(Worker* w) {
   if (w->batch_retried || !w->store) return false;
   bool map_full = false;
-  for (auto* call : w->batch_calls) map_full = map_full || map_too_small(call->error);
+  for (auto* call : w->batch_calls) map_full = map_full || call->error.map_too_small();
   if (!map_full) return false;
   w->remap_wanted = true;
   if (!adopt_map_size(w)) return false;
@@ -384,7 +384,7 @@ void take_batch(Worker* w) {
     // the batch now rather than hold it.
     for (auto* call : w->batch_calls) {
       call->result = voxfra::PendingCall::Result::failed;
-      call->error = w->store ? EAGAIN : EIO;
+      call->error = w->store ? voxfra::StoreStatus::busy() : voxfra::StoreStatus::io_error();
     }
     w->batch_retried = true;
     w->write.in_flight = true;
@@ -514,7 +514,7 @@ voxfra::RateVerdict ask_rate(RequestCtx* ctx, Ask ask) {
 void body_read(ngx_http_request_t* r);
 
 // The endpoint for `slug`. When another process wrote past this worker's
-// map (MDB_MAP_RESIZED from the read transaction), the worker takes the
+// map (map_resized from the read transaction), the worker takes the
 // larger map and reads again; while a pool task still runs it cannot, and
 // the StoreError goes to the caller.
 bool find_endpoint(std::string_view slug, voxfra::EndpointView& out) {
@@ -522,7 +522,7 @@ bool find_endpoint(std::string_view slug, voxfra::EndpointView& out) {
   try {
     return w->reader->find_endpoint(slug, out);
   } catch (const voxfra::StoreError& e) {
-    if (e.code() != MDB_MAP_RESIZED) throw;
+    if (e.status().kind() != voxfra::StoreStatus::Kind::map_resized) throw;
     w->remap_wanted = true;
     adopt_map_size(w);
     if (w->remap_wanted || w->reader == nullptr) throw;
@@ -572,7 +572,7 @@ ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
   } catch (const voxfra::StoreError& e) {
     if (g_worker->reader) g_worker->reader->release();
     log_storage_failure(g_worker->storage_failures_log, r->connection->log, "reading an endpoint",
-                        e.code() ? e.code() : EIO);
+                        e.code() ? e.status() : voxfra::StoreStatus::io_error());
     return reject_early(r, ctx, Reason::storage_failed);
   }
   g_worker->reader->release();

@@ -151,7 +151,7 @@ void observe_batch(voxfra::PendingCall* const* calls, size_t count) {
   for (size_t i = 0; i < count; ++i) {
     if (calls[i]->result == voxfra::PendingCall::Result::stored) ++stored;
     if (calls[i]->result == voxfra::PendingCall::Result::failed) {
-      c->count_storage_failure(voxfra::metrics::classify_storage_error(calls[i]->error));
+      c->count_storage_failure(voxfra::metrics::classify_storage_error(calls[i]->error.code()));
     }
   }
   if (stored) c->count_stored(stored);

@@ -80,14 +80,14 @@ bool adopt_map_size(Worker* w) {
   w->remap_wanted = false;
   const uint64_t before = w->store->map_usage().second;
   bool grew = false;
-  int rc = w->store->adopt_map_size(grew);
-  if (rc != 0) {
+  voxfra::StoreStatus status = w->store->adopt_map_size(grew);
+  if (!status.ok()) {
     // LMDB unmapped the old map and could not map the new one: nothing may
     // touch this environment again. Serve 500s (providers retry) until a
     // reload starts workers that open it afresh.
     ngx_log_error(NGX_LOG_ALERT, w->log, 0,
                   "voxfra: cannot remap the LMDB environment: %s; ingest answers storage_failed until "
-                  "NGINX is reloaded", mdb_strerror(rc));
+                  "NGINX is reloaded", status.message());
     w->reader.reset();
     w->store.reset();
     return false;
@@ -99,13 +99,14 @@ bool adopt_map_size(Worker* w) {
   return grew;
 }
 
-void log_storage_failure(voxfra::LogThrottle& throttle, ngx_log_t* log, std::string_view what, int code) {
+void log_storage_failure(voxfra::LogThrottle& throttle, ngx_log_t* log, std::string_view what,
+                         voxfra::StoreStatus status) {
   uint64_t left_out = 0;
   if (!throttle.admit(voxfra::now_millis(), left_out)) return;
   u_char more[64] = "";
   if (left_out != 0) ngx_snprintf(more, sizeof more - 1, "; %uL more storage failures since the last line", left_out);
-  ngx_log_error(NGX_LOG_ERR, log, 0, "voxfra: %*s failed: %s%s%s", what.size(), what.data(), mdb_strerror(code),
-                map_too_small(code) ? " (the LMDB map is full: `voxfra store resize --size SIZE` grows it while NGINX runs, "
+  ngx_log_error(NGX_LOG_ERR, log, 0, "voxfra: %*s failed: %s%s%s", what.size(), what.data(), status.message(),
+                status.map_too_small() ? " (the LMDB map is full: `voxfra store resize --size SIZE` grows it while NGINX runs, "
                        "`voxfra calls prune --before T` frees space)"
                      : "",
                 more);
@@ -541,8 +542,8 @@ void stats_thread(void* data, ngx_log_t*) {
 void stats_done(ngx_event_t* ev) {
   auto* w = static_cast<Worker*>(ev->data);
   w->stats_task.in_flight = false;
-  if (w->stats_error != 0) {
-    if (map_too_small(w->stats_error)) w->remap_wanted = true;
+  if (!w->stats_error.ok()) {
+    if (w->stats_error.map_too_small()) w->remap_wanted = true;
     log_storage_failure(w->counter_failures_log, w->log, "flushing counters", w->stats_error);
     // Nothing was committed: the next flush carries these counts.
     w->stats.give_back(w->stats_flushing);
@@ -559,8 +560,8 @@ void sync_thread(void* data, ngx_log_t*) {
 void sync_done(ngx_event_t* ev) {
   auto* w = static_cast<Worker*>(ev->data);
   w->sync_task.in_flight = false;
-  if (w->sync_error != 0) {
-    ngx_log_error(NGX_LOG_ERR, w->log, 0, "voxfra: syncing the store failed: %s", mdb_strerror(w->sync_error));
+  if (!w->sync_error.ok()) {
+    ngx_log_error(NGX_LOG_ERR, w->log, 0, "voxfra: syncing the store failed: %s", w->sync_error.message());
   }
   post_write_batch();  // batches may wait for this task to remap
 }
@@ -671,8 +672,10 @@ void exit_process(ngx_cycle_t* cycle) {
     // The last counters, on this thread: the pool threads are going away.
     if (w->store && !w->stats_task.in_flight) {
       collect_counts(w);
-      int rc = w->store->add_stats(w->stats_flushing.data(), w->stats_flushing.size());
-      if (rc != 0) ngx_log_error(NGX_LOG_ERR, cycle->log, 0, "voxfra: flushing counters failed: %s", mdb_strerror(rc));
+      voxfra::StoreStatus status = w->store->add_stats(w->stats_flushing.data(), w->stats_flushing.size());
+      if (!status.ok()) {
+        ngx_log_error(NGX_LOG_ERR, cycle->log, 0, "voxfra: flushing counters failed: %s", status.message());
+      }
     }
     flush_request_log_at_exit(w);
     if (w->store && w->sync_needed) w->store->sync();

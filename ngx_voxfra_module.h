@@ -30,6 +30,10 @@ extern "C" {
 #include "store/store.h"
 #include "util/log_throttle.h"
 
+#ifdef _LMDB_H_
+#error "the glue speaks to the store through src/store, never to LMDB"
+#endif
+
 #if !(NGX_THREADS)
 #error "the voxfra module needs NGINX built --with-threads"
 #endif
@@ -137,10 +141,10 @@ struct Worker {
   ngx_event_t pending_timer{};
 
   std::vector<std::pair<std::string, voxfra::EndpointStats>> stats_flushing;
-  int stats_error = 0;
+  voxfra::StoreStatus stats_error;
   WriteTask stats_task{};
 
-  int sync_error = 0;
+  voxfra::StoreStatus sync_error;
   WriteTask sync_task{};
   bool sync_needed = false;
   ngx_event_t sync_timer{};  // every kSyncInterval, in worker 0 of durability=os
@@ -153,7 +157,7 @@ struct Worker {
   std::unique_ptr<voxfra::RequestLogBuffer> request_log;
   std::vector<voxfra::RequestLogEntry> request_log_flushing;
   std::size_t request_log_keep = 0;
-  int request_log_error = 0;
+  voxfra::StoreStatus request_log_error;
   bool request_log_failing = false;  // logged once until a write succeeds
   WriteTask request_log_task{};
 
@@ -239,15 +243,14 @@ inline bool pool_task_in_flight(const Worker* w) {
   return w->write.in_flight || w->stats_task.in_flight || w->sync_task.in_flight || w->request_log_task.in_flight;
 }
 
-// LMDB's two ways of saying the map is too small for what is asked of it.
-inline bool map_too_small(int code) { return code == MDB_MAP_FULL || code == MDB_MAP_RESIZED; }
 // Takes a larger map size from the environment when w->remap_wanted and no
 // pool task runs (else leaves it wanted); returns whether the map grew. If
 // LMDB cannot remap, the worker drops its store and answers storage_failed.
 bool adopt_map_size(Worker* w);
-// "voxfra: <what> failed: <LMDB's words>", at most once per interval of
+// "voxfra: <what> failed: <the store's words>", at most once per interval of
 // `throttle` (with the count left out), and what to do when the map is full.
-void log_storage_failure(voxfra::LogThrottle& throttle, ngx_log_t* log, std::string_view what, int code);
+void log_storage_failure(voxfra::LogThrottle& throttle, ngx_log_t* log, std::string_view what,
+                         voxfra::StoreStatus status);
 
 // ---------------------------------------------------------------------------
 // Observing (ngx_voxfra_metrics.cpp, ngx_voxfra_request_log.cpp)

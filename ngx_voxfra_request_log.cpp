@@ -26,13 +26,13 @@ void request_log_thread(void* data, ngx_log_t*) {
 
 // A failed write loses its entries (counted as dropped) and is logged once
 // until a write succeeds again: a full map would otherwise log every second.
-void written(Worker* w, int rc) {
-  if (rc == 0) {
+void written(Worker* w, voxfra::StoreStatus status) {
+  if (status.ok()) {
     w->request_log_failing = false;
   } else {
     if (w->counters) w->counters->count_request_log_dropped(w->request_log_flushing.size());
     if (!w->request_log_failing) {
-      ngx_log_error(NGX_LOG_ERR, w->log, 0, "voxfra: writing the request log failed: %s", mdb_strerror(rc));
+      ngx_log_error(NGX_LOG_ERR, w->log, 0, "voxfra: writing the request log failed: %s", status.message());
     }
     w->request_log_failing = true;
   }
@@ -42,7 +42,7 @@ void written(Worker* w, int rc) {
 void request_log_done(ngx_event_t* ev) {
   auto* w = static_cast<Worker*>(ev->data);
   w->request_log_task.in_flight = false;
-  if (map_too_small(w->request_log_error)) w->remap_wanted = true;
+  if (w->request_log_error.map_too_small()) w->remap_wanted = true;
   written(w, w->request_log_error);
   post_write_batch();  // batches may wait for this task to remap
 }

@@ -5,7 +5,7 @@
 // is JSON with requestId, errors in the ingest contract's shape.
 // C++17: the glue includes it.
 #pragma once
-#include <lmdb.h>
+#include "store/lmdb_fwd.h"
 
 #include <string>
 #include <string_view>

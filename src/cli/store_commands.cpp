@@ -2,6 +2,8 @@
 // is, growing it while NGINX runs, and deleting old calls to make room.
 #include "cli/store_commands.h"
 
+#include <lmdb.h>
+
 #include <sys/stat.h>
 
 #include <algorithm>

@@ -200,7 +200,12 @@ std::vector<RequestLogEntry> read_request_log(MDB_txn* txn, const Store& store, 
   return out;
 }
 
-int Store::append_request_log(const RequestLogEntry* entries, std::size_t count, std::size_t keep_per_endpoint) {
+StoreStatus Store::append_request_log(const RequestLogEntry* entries, std::size_t count,
+                                      std::size_t keep_per_endpoint) {
+  return StoreStatus::from_code(append_request_log_code(entries, count, keep_per_endpoint));
+}
+
+int Store::append_request_log_code(const RequestLogEntry* entries, std::size_t count, std::size_t keep_per_endpoint) {
   if (count == 0 || keep_per_endpoint == 0) return 0;
   if (!has_reqlog_) return MDB_NOTFOUND;
   try {

@@ -14,7 +14,7 @@
 // buffers them per worker without allocating; the store writes them in
 // batches off the event loop, and readers get them newest first.
 #pragma once
-#include <lmdb.h>
+#include "store/lmdb_fwd.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -274,10 +274,10 @@ void Store::append_calls(PendingCall* const* calls, std::size_t count, UnixMilli
   for (std::size_t i = 0; i < count; ++i) {
     calls[i]->result = PendingCall::Result::pending;
     calls[i]->sequence = 0;
-    calls[i]->error = 0;
+    calls[i]->error = StoreStatus();
     if (!key_fits(env_, calls[i]->idempotency_key)) {
       calls[i]->result = PendingCall::Result::failed;
-      calls[i]->error = MDB_BAD_VALSIZE;
+      calls[i]->error = StoreStatus::from_code(MDB_BAD_VALSIZE);
     }
   }
   int rc;
@@ -293,11 +293,15 @@ void Store::append_calls(PendingCall* const* calls, std::size_t count, UnixMilli
   for (std::size_t i = 0; i < count; ++i) {
     calls[i]->result = PendingCall::Result::failed;
     calls[i]->sequence = 0;
-    calls[i]->error = calls[i]->error ? calls[i]->error : rc;
+    if (calls[i]->error.ok()) calls[i]->error = StoreStatus::from_code(rc);
   }
 }
 
-int Store::add_stats(const std::pair<std::string, EndpointStats>* deltas, std::size_t count) {
+StoreStatus Store::add_stats(const std::pair<std::string, EndpointStats>* deltas, std::size_t count) {
+  return StoreStatus::from_code(add_stats_code(deltas, count));
+}
+
+int Store::add_stats_code(const std::pair<std::string, EndpointStats>* deltas, std::size_t count) {
   try {
     MDB_txn* txn = nullptr;
     int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
@@ -327,9 +331,11 @@ int Store::add_stats(const std::pair<std::string, EndpointStats>* deltas, std::s
   }
 }
 
-int Store::sync() { return mdb_env_sync(env_, 1); }
+StoreStatus Store::sync() { return StoreStatus::from_code(mdb_env_sync(env_, 1)); }
 
-int Store::sync_if_written(bool* synced) {
+StoreStatus Store::sync_if_written(bool* synced) { return StoreStatus::from_code(sync_if_written_code(synced)); }
+
+int Store::sync_if_written_code(bool* synced) {
   if (synced != nullptr) *synced = false;
   // The id of the newest commit, from the lock file every process shares;
   // read before the sync, so that a commit during the sync is synced next.
@@ -371,7 +377,9 @@ void Store::grow_map(std::uint64_t size) {
   lmdb::check(guard.commit(), "cannot commit the new map size");
 }
 
-int Store::adopt_map_size(bool& grew) {
+StoreStatus Store::adopt_map_size(bool& grew) { return StoreStatus::from_code(adopt_map_size_code(grew)); }
+
+int Store::adopt_map_size_code(bool& grew) {
   grew = false;
   MDB_envinfo info;
   int rc = mdb_env_info(env_, &info);
@@ -387,6 +395,26 @@ int Store::adopt_map_size(bool& grew) {
   grew = info.me_mapsize > before;
   return 0;
 }
+
+StoreStatus StoreStatus::io_error() { return from_code(EIO); }
+StoreStatus StoreStatus::busy() { return from_code(EAGAIN); }
+
+StoreStatus::Kind StoreStatus::kind() const {
+  switch (code_) {
+    case 0: return Kind::ok;
+    case MDB_MAP_FULL: return Kind::map_full;
+    case MDB_MAP_RESIZED: return Kind::map_resized;
+    case ENOSPC:
+    case EDQUOT: return Kind::no_space;
+    case EIO:
+    case MDB_PANIC:
+    case MDB_CORRUPTED: return Kind::io;
+    case EAGAIN: return Kind::busy;
+    default: return Kind::other;
+  }
+}
+
+const char* StoreStatus::message() const { return mdb_strerror(code_); }
 
 std::pair<std::uint64_t, std::uint64_t> Store::map_usage() const {
   MDB_envinfo info;

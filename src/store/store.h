@@ -16,8 +16,6 @@
 // The module opens one Store per worker after fork; the CLI opens one per
 // command. Nothing here knows of NGINX.
 #pragma once
-#include <lmdb.h>
-
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -30,6 +28,8 @@
 #include "base/outcome.h"
 #include "base/provider.h"
 #include "store/endpoint.h"
+#include "store/lmdb_fwd.h"
+#include "store/store_status.h"
 #include "util/time.h"
 
 namespace voxfra {
@@ -42,7 +42,8 @@ class StoreError : public std::runtime_error {
  public:
   StoreError(const std::string& what, int code = 0) : std::runtime_error(what), code_(code) {}
   int code() const { return code_; }  // the LMDB or errno code, 0 if none
-  bool map_full() const { return code_ == MDB_MAP_FULL; }
+  StoreStatus status() const { return StoreStatus::from_code(code_); }
+  bool map_full() const { return status().kind() == StoreStatus::Kind::map_full; }
 
  private:
   int code_;
@@ -82,7 +83,7 @@ struct PendingCall {
   enum class Result : std::uint8_t { pending, stored, duplicate, failed };
   Result result = Result::pending;
   std::uint64_t sequence = 0;  // stored: the new record; duplicate: the one stored before
-  int error = 0;               // failed: the LMDB code
+  StoreStatus error;           // failed: why
 };
 
 // org \0 client \0 provider \0 call id \0 event, appended to `out`; false
@@ -120,23 +121,22 @@ class Store {
   void append_calls(PendingCall* const* calls, std::size_t count, UnixMillis now,
                     std::int64_t window_ms);
 
-  // Adds counter deltas (slug, delta) in one write transaction. Returns the
-  // LMDB code, 0 on success. Never throws.
-  int add_stats(const std::pair<std::string, EndpointStats>* deltas, std::size_t count);
+  // Adds counter deltas (slug, delta) in one write transaction. Never throws.
+  StoreStatus add_stats(const std::pair<std::string, EndpointStats>* deltas, std::size_t count);
 
   // Adds request history entries (in the order they happened) in one write
   // transaction and keeps only the newest `keep_per_endpoint` of each
   // endpoint, so that the history never grows past that bound however many
-  // requests arrive. Returns the LMDB code, 0 on success. Never throws.
-  int append_request_log(const RequestLogEntry* entries, std::size_t count, std::size_t keep_per_endpoint);
+  // requests arrive. Never throws.
+  StoreStatus append_request_log(const RequestLogEntry* entries, std::size_t count, std::size_t keep_per_endpoint);
 
-  // Flushes the OS buffers to disk (durability=os). Returns the LMDB code.
-  int sync();
+  // Flushes the OS buffers to disk (durability=os).
+  StoreStatus sync();
   // The same, unless no transaction (of any process) was committed since
   // the last sync this Store made: durability=os syncs on a timer, and an
   // idle server should not fsync ten times a second for nothing. `synced`
   // tells which it was. Call from one thread at a time.
-  int sync_if_written(bool* synced = nullptr);
+  StoreStatus sync_if_written(bool* synced = nullptr);
 
   // Map used and size, in bytes.
   std::pair<std::uint64_t, std::uint64_t> map_usage() const;
@@ -154,10 +154,10 @@ class Store {
   // adopt_map_size: takes the size in the meta page when it is larger than
   // this process's map (never shrinks it). LMDB's rule: no transaction of
   // this process may be open, a reset read transaction excepted; the caller
-  // ensures it (the worker: its reader reset, no pool task running). Returns
-  // the LMDB code; `grew` says whether the map is now larger. After a
-  // failure the environment has no usable map and must be closed.
-  int adopt_map_size(bool& grew);
+  // ensures it (the worker: its reader reset, no pool task running). `grew`
+  // says whether the map is now larger. After a failure the environment has
+  // no usable map and must be closed.
+  StoreStatus adopt_map_size(bool& grew);
 
   MDB_dbi endpoints_dbi() const { return endpoints_; }
   MDB_dbi calls_dbi() const { return calls_; }
@@ -177,6 +177,12 @@ class Store {
   std::uint32_t schema_version(MDB_txn* txn) const;
 
  private:
+  // The same, with LMDB's or errno's code.
+  int add_stats_code(const std::pair<std::string, EndpointStats>* deltas, std::size_t count);
+  int append_request_log_code(const RequestLogEntry* entries, std::size_t count, std::size_t keep_per_endpoint);
+  int sync_if_written_code(bool* synced);
+  int adopt_map_size_code(bool& grew);
+
   MDB_env* env_ = nullptr;
   std::string path_;
   MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0, reqlog_ = 0, tokens_ = 0, fleet_ = 0;

@@ -1,6 +1,8 @@
 // The store's tests' fixture: a real LMDB environment in a fresh temporary
 // directory, and calls that own the bytes their PendingCall views.
 #pragma once
+#include <lmdb.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>

@@ -385,7 +385,7 @@ TEST_F(ApiTest, EndpointRequestsAreTheHistoryNewestFirstAsTheCliWritesIt) {
                                       request_log_entry(mine, 2, Outcome::duplicate, Reason::none),
                                       request_log_entry(mine, 3, Outcome::rejected, Reason::bad_signature),
                                       request_log_entry(theirs, 4, Outcome::accepted, Reason::none)};
-  ASSERT_EQ(store_->append_request_log(log.data(), log.size(), 100), 0);
+  ASSERT_TRUE(store_->append_request_log(log.data(), log.size(), 100).ok());
   // What `voxfra endpoint log --json` writes for the newest two, in an answer.
   std::pmr::string want;
   JsonWriter w(want);

@@ -82,7 +82,7 @@ TEST_F(KeyFieldsStore, TheLargestLegalKeyIsStored) {
   ASSERT_TRUE(make_idempotency_key(call.key, org, client, Provider::voiceinfra, id, std::string(kMaxEventSize, 'e')));
   call.call.idempotency_key = call.key;
   store_harness::append(*store_, {&call}, 1000);
-  EXPECT_EQ(call.call.result, PendingCall::Result::stored) << "LMDB code " << call.call.error;
+  EXPECT_EQ(call.call.result, PendingCall::Result::stored) << call.call.error.message();
 }
 
 // A store written before call ids were checked may hold "victim\0" next to

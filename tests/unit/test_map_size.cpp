@@ -40,7 +40,7 @@ int fill(Store& store, const std::string& prefix, int max_calls = 1000) {
   for (int i = 0; i < max_calls; ++i) {
     TestCall c(prefix + std::to_string(i), "{\"t\":\"" + std::string(20000, 'x') + "\"}");
     append(store, {&c}, 1000 + i);
-    if (c.call.result != PendingCall::Result::stored) return c.call.error;
+    if (c.call.result != PendingCall::Result::stored) return c.call.error.code();
   }
   return 0;
 }
@@ -69,7 +69,7 @@ TEST_F(StoreTest, AFullMapTakesTheSizeAnotherProcessSet) {
   ASSERT_EQ(fill(worker, "a"), MDB_MAP_FULL);
   bool grew = true;
   // Nothing changed yet: the map stays as it is.
-  ASSERT_EQ(worker.adopt_map_size(grew), 0);
+  ASSERT_TRUE(worker.adopt_map_size(grew).ok());
   EXPECT_FALSE(grew);
   EXPECT_EQ(worker.map_usage().second, kSmall);
 
@@ -77,7 +77,7 @@ TEST_F(StoreTest, AFullMapTakesTheSizeAnotherProcessSet) {
     cli.grow_map(kLarge);
     return true;
   }));
-  ASSERT_EQ(worker.adopt_map_size(grew), 0);
+  ASSERT_TRUE(worker.adopt_map_size(grew).ok());
   EXPECT_TRUE(grew);
   EXPECT_EQ(worker.map_usage().second, kLarge);
   TestCall c("after", "{\"t\":\"" + std::string(20000, 'x') + "\"}");
@@ -97,14 +97,14 @@ TEST_F(StoreTest, AWriteBeyondOurMapIsMapResizedUntilAdopted) {
     reader.find_endpoint("slug", view);
     FAIL() << "the reader renewed inside a map smaller than the data";
   } catch (const StoreError& e) {
-    EXPECT_EQ(e.code(), MDB_MAP_RESIZED) << e.what();
+    EXPECT_EQ(e.status().kind(), StoreStatus::Kind::map_resized) << e.what();
   }
   TestCall c("c", "{}");
   append(worker, {&c}, 9000);
-  EXPECT_EQ(c.call.error, MDB_MAP_RESIZED);
+  EXPECT_EQ(c.call.error.kind(), StoreStatus::Kind::map_resized);
 
   bool grew = false;
-  ASSERT_EQ(worker.adopt_map_size(grew), 0);  // the reader is reset: allowed
+  ASSERT_TRUE(worker.adopt_map_size(grew).ok());  // the reader is reset: allowed
   EXPECT_TRUE(grew);
   EXPECT_FALSE(reader.find_endpoint("slug", view));
   reader.release();
@@ -117,7 +117,7 @@ TEST_F(StoreTest, AdoptingNeverShrinksALargerConfiguredMap) {
   { Store store(options(kSmall)); }
   Store worker(options(kLarge));  // size= in nginx.conf larger than anything committed
   bool grew = true;
-  ASSERT_EQ(worker.adopt_map_size(grew), 0);
+  ASSERT_TRUE(worker.adopt_map_size(grew).ok());
   EXPECT_FALSE(grew);
   EXPECT_EQ(worker.map_usage().second, kLarge);
 }

@@ -84,7 +84,7 @@ class RequestLogStoreTest : public store_harness::OpenStoreTest {
   void append(std::string_view endpoint, int from, int to, std::size_t keep) {
     std::vector<RequestLogEntry> batch;
     for (int n = from; n <= to; ++n) batch.push_back(entry(endpoint, n));
-    ASSERT_EQ(store_->append_request_log(batch.data(), batch.size(), keep), 0);
+    ASSERT_TRUE(store_->append_request_log(batch.data(), batch.size(), keep).ok());
   }
   std::vector<int> read(std::string_view endpoint, std::size_t limit = 1000) {
     Txn txn(*store_, false);
@@ -128,7 +128,7 @@ TEST_F(RequestLogStoreTest, EndpointsAreBoundedAndReadApart) {
   for (int n = 1; n <= 12; ++n) batch.push_back(entry(n % 3 ? "ep_a" : "ep_b", n));
   // An endpoint id that is a prefix of another does not see its entries.
   batch.push_back(entry("ep_a2", 13));
-  ASSERT_EQ(store_->append_request_log(batch.data(), batch.size(), 3), 0);
+  ASSERT_TRUE(store_->append_request_log(batch.data(), batch.size(), 3).ok());
   EXPECT_EQ(read("ep_a"), (std::vector<int>{11, 10, 8}));
   EXPECT_EQ(read("ep_b"), (std::vector<int>{12, 9, 6}));
   EXPECT_EQ(read("ep_a2"), (std::vector<int>{13}));
@@ -147,7 +147,7 @@ TEST_F(RequestLogStoreTest, OrderedByTimeWhicheverWorkerFlushesFirst) {
 TEST_F(RequestLogStoreTest, TheSameMicrosecondTwiceKeepsBoth) {
   std::vector<RequestLogEntry> batch = {entry("ep_a", 5), entry("ep_a", 5)};
   batch[1].set_request_id("other");
-  ASSERT_EQ(store_->append_request_log(batch.data(), batch.size(), 10), 0);
+  ASSERT_TRUE(store_->append_request_log(batch.data(), batch.size(), 10).ok());
   Txn txn(*store_, false);
   auto entries = read_request_log(txn, *store_, "ep_a", 10);
   ASSERT_EQ(entries.size(), 2u);

@@ -27,7 +27,7 @@ TEST_F(StoreTest, CreatesAPrivateEnvironment) {
   ASSERT_EQ(stat((dir_ + "/env/data.mdb").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(store.map_usage().second, 4ull << 30);  // a new environment gets 4 GiB
-  EXPECT_EQ(store.sync(), 0);
+  EXPECT_TRUE(store.sync().ok());
 }
 
 TEST_F(StoreTest, SyncIfWrittenSyncsOnlyAfterACommit) {
@@ -35,17 +35,17 @@ TEST_F(StoreTest, SyncIfWrittenSyncsOnlyAfterACommit) {
   o.sync_commits = false;  // durability=os
   Store store(o);
   bool synced = false;
-  ASSERT_EQ(store.sync_if_written(&synced), 0);
+  ASSERT_TRUE(store.sync_if_written(&synced).ok());
   EXPECT_TRUE(synced) << "the commits that created the databases were never synced";
-  ASSERT_EQ(store.sync_if_written(&synced), 0);
+  ASSERT_TRUE(store.sync_if_written(&synced).ok());
   EXPECT_FALSE(synced) << "synced with nothing committed since";
 
   TestCall a("sync-a");
   append(store, {&a}, 1'000'000);
   ASSERT_EQ(a.call.result, PendingCall::Result::stored);
-  ASSERT_EQ(store.sync_if_written(&synced), 0);
+  ASSERT_TRUE(store.sync_if_written(&synced).ok());
   EXPECT_TRUE(synced) << "a commit was not synced";
-  ASSERT_EQ(store.sync_if_written(&synced), 0);
+  ASSERT_TRUE(store.sync_if_written(&synced).ok());
   EXPECT_FALSE(synced);
 
   // A commit by another process (as the CLI's or another worker's) counts
@@ -61,7 +61,7 @@ TEST_F(StoreTest, SyncIfWrittenSyncsOnlyAfterACommit) {
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the other process could not append";
-  ASSERT_EQ(store.sync_if_written(&synced), 0);
+  ASSERT_TRUE(store.sync_if_written(&synced).ok());
   EXPECT_TRUE(synced) << "another process's commit was not synced";
 }
 
@@ -170,14 +170,14 @@ TEST_F(StoreTest, MapFullFailsTheWholeBatchAndWritesNothing) {
   const std::string big = R"({"transcript":")" + std::string(3000, 'x') + R"("})";
   std::vector<std::unique_ptr<TestCall>> calls;
   std::size_t stored = 0;
-  int error = 0;
-  for (int i = 0; i < 100 && error == 0; ++i) {
+  StoreStatus error;
+  for (int i = 0; i < 100 && error.ok(); ++i) {
     calls.push_back(std::make_unique<TestCall>("single-" + std::to_string(i), big));
     append(store, {calls.back().get()}, 1000);
     if (calls.back()->call.result == PendingCall::Result::stored) ++stored;
     error = calls.back()->call.error;
   }
-  ASSERT_EQ(error, MDB_MAP_FULL);
+  ASSERT_EQ(error.kind(), StoreStatus::Kind::map_full);
   ASSERT_GT(stored, 0u);
   EXPECT_EQ(count_entries(store, store.calls_dbi()), stored);
 
@@ -186,7 +186,8 @@ TEST_F(StoreTest, MapFullFailsTheWholeBatchAndWritesNothing) {
   append(store, {&small, &large}, 1000);
   EXPECT_EQ(small.call.result, PendingCall::Result::failed);
   EXPECT_EQ(large.call.result, PendingCall::Result::failed);
-  EXPECT_EQ(large.call.error, MDB_MAP_FULL);
+  EXPECT_EQ(large.call.error.kind(), StoreStatus::Kind::map_full);
+  EXPECT_STREQ(large.call.error.message(), "MDB_MAP_FULL: Environment mapsize limit reached");
   EXPECT_EQ(count_entries(store, store.calls_dbi()), stored);
   EXPECT_EQ(count_entries(store, store.callidx_dbi()), stored);
   auto [used, size] = store.map_usage();
@@ -203,9 +204,9 @@ TEST_F(StoreTest, StatsAreAddedUp) {
   second.count(Outcome::duplicate, Reason::none, 3000);
   second.count(Outcome::rejected, Reason::bad_signature, 3000);
   std::pair<std::string, EndpointStats> delta[] = {{"slug-a", first}, {"slug-b", second}};
-  ASSERT_EQ(store.add_stats(delta, 2), 0);
+  ASSERT_TRUE(store.add_stats(delta, 2).ok());
   delta[0].second = second;
-  ASSERT_EQ(store.add_stats(delta, 1), 0);
+  ASSERT_TRUE(store.add_stats(delta, 1).ok());
 
   Txn txn(store, false);
   auto bytes = txn.get(store.stats_dbi(), "slug-a");

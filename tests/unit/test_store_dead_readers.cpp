@@ -1,5 +1,7 @@
 // A process killed while it holds an LMDB read transaction (a SIGKILLed
 // NGINX worker) leaves its reader slot behind; opening the store clears it.
+#include <lmdb.h>
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
