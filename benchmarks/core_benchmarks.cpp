@@ -159,7 +159,7 @@ struct AdapterCase {
 
 // The first fixture (by name) in tests/fixtures/<provider>/ that the adapter
 // maps as an end-of-call report: the representative path.
-bool pick_fixture(const ProviderAdapter& adapter, const fs::path& dir, std::string& name, std::string& text) {
+bool pick_fixture(AdapterFn adapter, const fs::path& dir, std::string& name, std::string& text) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return false;
   std::vector<fs::path> files;
@@ -175,7 +175,7 @@ bool pick_fixture(const ProviderAdapter& adapter, const fs::path& dir, std::stri
     std::pmr::monotonic_buffer_resource mem;
     Payload payload(root, &mem, nullptr);
     CallRecord record(&mem);
-    if (adapter.map(payload, record) == Verdict::end_of_call && !payload.has_problems()) {
+    if (adapter(payload, record) == Verdict::end_of_call && !payload.has_problems()) {
       name = file.filename().string();
       text = std::move(candidate);
       return true;
@@ -185,7 +185,7 @@ bool pick_fixture(const ProviderAdapter& adapter, const fs::path& dir, std::stri
 }
 
 void BM_Adapter(benchmark::State& state, const AdapterCase* c) {
-  const ProviderAdapter* adapter = find_adapter(c->provider);
+  const AdapterFn adapter = adapter_for(c->provider);
   simdjson::dom::parser parser;
   Arena arena;
   for (auto _ : state) {
@@ -196,7 +196,7 @@ void BM_Adapter(benchmark::State& state, const AdapterCase* c) {
     }
     Payload payload(root, arena.get(), nullptr);
     CallRecord record(arena.get());
-    Verdict v = adapter->map(payload, record);
+    Verdict v = adapter(payload, record);
     benchmark::DoNotOptimize(v);
     benchmark::DoNotOptimize(record.call_id.data());
     arena.reset();
@@ -244,7 +244,7 @@ void BM_WriteCallRecord(benchmark::State& state, Provider provider, std::string 
   std::pmr::monotonic_buffer_resource record_mem;
   Payload payload(root, &record_mem, nullptr);
   CallRecord record(&record_mem);
-  if (find_adapter(provider)->map(payload, record) != Verdict::end_of_call) {
+  if (adapter_for(provider)(payload, record) != Verdict::end_of_call) {
     state.SkipWithError("body is not an end-of-call report");
     return;
   }
@@ -310,8 +310,8 @@ void BM_IngestProcess(benchmark::State& state, Provider provider, std::string te
 }
 
 // ---------------------------------------------------------------------------
-// Registration: adapters are found at run time, so that a provider whose
-// adapter lands in registry.cpp is benchmarked without touching this file.
+// Registration: one case per row of the provider table (base/provider.h),
+// so that a new provider is benchmarked without touching this file.
 
 std::vector<std::unique_ptr<AdapterCase>>& adapter_cases() {
   static std::vector<std::unique_ptr<AdapterCase>> cases;
@@ -322,13 +322,10 @@ void register_bodies();
 
 int register_dynamic() {
   const fs::path fixtures(VOXFRA_FIXTURES);
-  for (unsigned i = 1; i < 256; ++i) {
-    const auto provider = static_cast<Provider>(i);
+  for (Provider provider : kAllProviders) {
     const std::string_view name = provider_name(provider);
-    const ProviderAdapter* adapter = name.empty() ? nullptr : find_adapter(provider);
-    if (adapter == nullptr) continue;
     std::string fixture, text;
-    if (!pick_fixture(*adapter, fixtures / std::string(name), fixture, text)) {
+    if (!pick_fixture(adapter_for(provider), fixtures / std::string(name), fixture, text)) {
       benchmark::RegisterBenchmark(("BM_Adapter/" + std::string(name)).c_str(), [](benchmark::State& s) {
         s.SkipWithError("no end-of-call fixture in tests/fixtures/<provider>/");
         for (auto _ : s) {

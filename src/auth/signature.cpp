@@ -1,14 +1,8 @@
 #include "auth/signature.h"
 
-#include "auth/signature_bland.h"
+#include <stdexcept>
+
 #include "auth/signature_kit.h"
-#include "auth/signature_elevenlabs.h"
-#include "auth/signature_livekit.h"
-#include "auth/signature_retell.h"
-#include "auth/signature_vapi.h"
-#include "auth/signature_voiceinfra.h"
-#include "auth/signature_voxfra.h"
-#include "auth/signature_voxpria.h"
 
 namespace voxfra {
 
@@ -53,42 +47,16 @@ std::string_view missing_credentials(Provider provider, bool has_secret, bool ha
   return {};
 }
 
-const SignatureScheme* signature_scheme_for(Provider p) {
-  // No default: a new Provider must be decided here (-Wswitch).
+const SignatureScheme& signature_scheme_for(Provider p) {
   switch (p) {
-    case Provider::custom: return &voxfra_signature_scheme();
-    case Provider::vapi: return &vapi_signature_scheme();
-    case Provider::retell: return &retell_signature_scheme();
-    case Provider::bland: return &bland_signature_scheme();
-    case Provider::livekit: return &livekit_signature_scheme();
-    case Provider::elevenlabs: return &elevenlabs_signature_scheme();
-    case Provider::voiceinfra: return &voiceinfra_signature_scheme();
-    case Provider::voxpria: return &voxpria_signature_scheme();
+#define VOXFRA_SCHEME_CASE(name, code, adapter, scheme, ...) \
+  case Provider::name: return scheme();
+    VOXFRA_PROVIDERS(VOXFRA_SCHEME_CASE)
+#undef VOXFRA_SCHEME_CASE
   }
-  return nullptr;
+  throw std::logic_error("not a provider");
 }
 
-std::span<const std::string_view> signature_headers(Provider p) {
-  static constexpr std::string_view kVoxfra[] = {kVoxfraSignatureHeader};
-  // x-timestamp only matters with x-signature: alone it is still `missing`.
-  static constexpr std::string_view kVapi[] = {kVapiSecretHeader, kVapiSignatureHeader, kVapiAuthorizationHeader};
-  static constexpr std::string_view kRetell[] = {kRetellSignatureHeader};
-  static constexpr std::string_view kBland[] = {kBlandSignatureHeader};
-  static constexpr std::string_view kLiveKit[] = {kLiveKitSignatureHeader};
-  static constexpr std::string_view kElevenLabs[] = {kElevenLabsSignatureHeader};
-  static constexpr std::string_view kVoiceInfra[] = {kVoiceInfraSignatureHeader};
-  static constexpr std::string_view kVoxpria[] = {kVoxpriaSignatureHeader, kVoxpriaTimestampedHeader};
-  switch (p) {
-    case Provider::custom: return kVoxfra;
-    case Provider::vapi: return kVapi;
-    case Provider::retell: return kRetell;
-    case Provider::bland: return kBland;
-    case Provider::livekit: return kLiveKit;
-    case Provider::elevenlabs: return kElevenLabs;
-    case Provider::voiceinfra: return kVoiceInfra;
-    case Provider::voxpria: return kVoxpria;
-  }
-  return {};
-}
+std::span<const std::string_view> signature_headers(Provider p) { return signature_scheme_for(p).headers(); }
 
 }  // namespace voxfra

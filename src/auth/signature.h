@@ -10,6 +10,7 @@
 // signature_kit.h; a provider's scheme is one small file on top of them.
 #pragma once
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,9 @@ class SignatureScheme {
   virtual std::string_view name() const = 0;
   // The header the scheme reads, as the provider spells it; used in messages.
   virtual std::string_view header() const = 0;
+  // Every header the scheme reads, header() first. Most read one; a request
+  // with none of them present is `missing`, one with any is judged by it.
+  virtual std::span<const std::string_view> headers() const = 0;
   virtual SignatureCheck verify(const SignatureRequest& request) const = 0;
   // The headers the provider itself would send with `body` at `now`, so that
   // `voxfra send-test` posts what the provider posts, and tests can check
@@ -85,9 +89,14 @@ class SignatureScheme {
 // sentence names the CLI options that supply it.
 std::string_view missing_credentials(Provider provider, bool has_secret, bool has_api_key);
 
-// The scheme that signs `p`'s webhooks, or nullptr when Voxfra cannot verify
-// that provider yet. Whether an endpoint must be verified at all (it has a
-// secret) is the caller's decision.
-const SignatureScheme* signature_scheme_for(Provider p);
+// The scheme that signs `p`'s webhooks, from the provider table
+// (base/provider.h): every provider has one. Whether an endpoint must be
+// verified at all (it has a secret) is the caller's decision.
+const SignatureScheme& signature_scheme_for(Provider p);
+
+// The schemes, one per file, as the provider table names them.
+#define VOXFRA_DECLARE_SCHEME(name, code, adapter, scheme, ...) const SignatureScheme& scheme();
+VOXFRA_PROVIDERS(VOXFRA_DECLARE_SCHEME)
+#undef VOXFRA_DECLARE_SCHEME
 
 }  // namespace voxfra

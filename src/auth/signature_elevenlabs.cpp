@@ -16,6 +16,10 @@ class ElevenLabsScheme final : public SignatureScheme {
  public:
   std::string_view name() const override { return "elevenlabs"; }
   std::string_view header() const override { return kElevenLabsSignatureHeader; }
+  std::span<const std::string_view> headers() const override {
+    static constexpr std::string_view kHeaders[] = {kElevenLabsSignatureHeader};
+    return kHeaders;
+  }
 
   SignatureCheck verify(const SignatureRequest& request) const override {
     std::string_view value = request.headers->get(kElevenLabsSignatureHeader);

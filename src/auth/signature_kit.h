@@ -13,11 +13,7 @@
 
 namespace voxfra {
 
-// Every header that `p`'s scheme reads, its header() first (empty when Voxfra
-// has no scheme for `p`). Most schemes read one; Vapi reads X-Vapi-Secret,
-// x-signature (with x-timestamp) and Authorization, VoxPria X-Voxpria-Signature
-// and X-Webhook-Signature. A request with none of them present is `missing`,
-// one with any of them is judged by it: the rule tests and fuzz targets check.
+// Every header that `p`'s scheme reads (SignatureScheme::headers()).
 std::span<const std::string_view> signature_headers(Provider p);
 
 // One item of a "k=v, k=v" header value.
@@ -80,6 +76,7 @@ class HexBodyHmacScheme final : public SignatureScheme {
   HexBodyHmacScheme(std::string_view name, std::string_view header) : name_(name), header_(header) {}
   std::string_view name() const override { return name_; }
   std::string_view header() const override { return header_; }
+  std::span<const std::string_view> headers() const override { return {&header_, 1}; }
   SignatureCheck verify(const SignatureRequest& request) const override;
   std::vector<SignedHeader> sign(const SigningKey& key, std::string_view body, UnixMillis now) const override;
 

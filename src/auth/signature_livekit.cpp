@@ -94,6 +94,10 @@ class LiveKitScheme final : public SignatureScheme {
  public:
   std::string_view name() const override { return "livekit"; }
   std::string_view header() const override { return kLiveKitSignatureHeader; }
+  std::span<const std::string_view> headers() const override {
+    static constexpr std::string_view kHeaders[] = {kLiveKitSignatureHeader};
+    return kHeaders;
+  }
 
   SignatureCheck verify(const SignatureRequest& request) const override {
     std::string_view token = request.headers->get(kLiveKitSignatureHeader);

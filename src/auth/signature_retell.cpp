@@ -16,6 +16,10 @@ class RetellScheme final : public SignatureScheme {
  public:
   std::string_view name() const override { return "retell"; }
   std::string_view header() const override { return kRetellSignatureHeader; }
+  std::span<const std::string_view> headers() const override {
+    static constexpr std::string_view kHeaders[] = {kRetellSignatureHeader};
+    return kHeaders;
+  }
 
   SignatureCheck verify(const SignatureRequest& request) const override {
     std::string_view value = request.headers->get(kRetellSignatureHeader);

@@ -34,6 +34,11 @@ class VapiScheme final : public SignatureScheme {
  public:
   std::string_view name() const override { return "vapi"; }
   std::string_view header() const override { return kVapiSecretHeader; }
+  // x-timestamp only matters with x-signature: alone it is still `missing`.
+  std::span<const std::string_view> headers() const override {
+    static constexpr std::string_view kHeaders[] = {kVapiSecretHeader, kVapiSignatureHeader, kVapiAuthorizationHeader};
+    return kHeaders;
+  }
 
   SignatureCheck verify(const SignatureRequest& request) const override {
     std::string_view secret = request.headers->get(kVapiSecretHeader);

@@ -14,6 +14,10 @@ class VoxfraScheme final : public SignatureScheme {
  public:
   std::string_view name() const override { return "voxfra"; }
   std::string_view header() const override { return kVoxfraSignatureHeader; }
+  std::span<const std::string_view> headers() const override {
+    static constexpr std::string_view kHeaders[] = {kVoxfraSignatureHeader};
+    return kHeaders;
+  }
 
   SignatureCheck verify(const SignatureRequest& request) const override {
     std::string_view value = request.headers->get(kVoxfraSignatureHeader);

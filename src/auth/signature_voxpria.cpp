@@ -11,6 +11,10 @@ class VoxpriaScheme final : public SignatureScheme {
  public:
   std::string_view name() const override { return "voxpria"; }
   std::string_view header() const override { return kVoxpriaSignatureHeader; }
+  std::span<const std::string_view> headers() const override {
+    static constexpr std::string_view kHeaders[] = {kVoxpriaSignatureHeader, kVoxpriaTimestampedHeader};
+    return kHeaders;
+  }
 
   SignatureCheck verify(const SignatureRequest& request) const override {
     std::string_view value = request.headers->get(kVoxpriaSignatureHeader);

@@ -1,42 +1,44 @@
 #include "base/provider.h"
 
-#include <array>
-#include <utility>
+#include <string>
 
 namespace voxfra {
 
-namespace {
-
-constexpr std::array<std::pair<Provider, std::string_view>, 8> kProviderNames = {{
-    {Provider::vapi, "vapi"},
-    {Provider::retell, "retell"},
-    {Provider::bland, "bland"},
-    {Provider::livekit, "livekit"},
-    {Provider::elevenlabs, "elevenlabs"},
-    {Provider::voiceinfra, "voiceinfra"},
-    {Provider::voxpria, "voxpria"},
-    {Provider::custom, "custom"},
-}};
-
-}  // namespace
-
 std::optional<Provider> provider_from_name(std::string_view name) {
   // Exact, lowercase: the name is part of URLs and stored keys.
-  for (const auto& [provider, provider_text] : kProviderNames) {
-    if (provider_text == name) return provider;
+  for (Provider p : kAllProviders) {
+    if (provider_name(p) == name) return p;
   }
   return std::nullopt;
 }
 
 std::string_view provider_name(Provider p) {
-  for (const auto& [provider, provider_text] : kProviderNames) {
-    if (provider == p) return provider_text;
+  switch (p) {
+#define VOXFRA_PROVIDER_NAME(name, ...) \
+  case Provider::name: return #name;
+    VOXFRA_PROVIDERS(VOXFRA_PROVIDER_NAME)
+#undef VOXFRA_PROVIDER_NAME
   }
   return {};  // only a corrupt enum value gets here
 }
 
 std::string_view provider_names() {
-  return "vapi, retell, bland, livekit, elevenlabs, voiceinfra, voxpria, custom";
+  static const std::string names = [] {
+    std::string out;
+    for (Provider p : kAllProviders) {
+      if (!out.empty()) out += ", ";
+      out += provider_name(p);
+    }
+    return out;
+  }();
+  return names;
+}
+
+std::optional<Provider> provider_from_code(std::uint8_t code) {
+  for (Provider p : kAllProviders) {
+    if (static_cast<std::uint8_t>(p) == code) return p;
+  }
+  return std::nullopt;
 }
 
 }  // namespace voxfra

@@ -126,9 +126,7 @@ int send_test(const Cli& cli, const Args& args, std::span<const std::string> ope
   headers.insert(headers.end(), sample.headers.begin(), sample.headers.end());
   std::vector<SignedHeader> signature;
   if (test.secret) {
-    const SignatureScheme* scheme = signature_scheme_for(test.provider);
-    if (scheme == nullptr) throw CommandError("Voxfra cannot sign for " + std::string(provider_name(test.provider)));
-    signature = scheme->sign({*test.secret, test.api_key}, sample.body, now);
+    signature = signature_scheme_for(test.provider).sign({*test.secret, test.api_key}, sample.body, now);
     for (const SignedHeader& h : signature) headers.emplace_back(h.name, h.value);
   }
 

@@ -72,21 +72,19 @@ IngestResult rejected(Reason reason) {
 
 IngestResult Ingestor::process(const EndpointView& endpoint, const IngestRequest& request,
                                std::pmr::memory_resource* mem) {
-  const ProviderAdapter* adapter = find_adapter(endpoint.provider);
-  if (adapter == nullptr) return rejected(Reason::internal_error);
+  const SignatureScheme& scheme = signature_scheme_for(endpoint.provider);
 
   // An endpoint that lacks what its provider signs with takes nothing: it
   // could not tell a forgery from a delivery (an endpoint stored before the
   // CLI refused to create such endpoints).
   std::string_view missing = missing_credentials(endpoint.provider, endpoint.secret_count > 0, !endpoint.api_key.empty());
   if (!missing.empty()) {
-    const SignatureScheme* scheme = signature_scheme_for(endpoint.provider);
     IngestResult r = rejected(Reason::bad_signature);
     auto* problem = new_string(mem);
     *problem = "cannot be verified: the endpoint ";
     *problem += missing;
     std::pmr::vector<FieldProblem> problems(mem);
-    problems.push_back({scheme != nullptr ? scheme->header() : "signature", *problem});
+    problems.push_back({scheme.header(), *problem});
     r.details_json = details_json(problems, mem);
     return r;
   }
@@ -94,23 +92,16 @@ IngestResult Ingestor::process(const EndpointView& endpoint, const IngestRequest
   // An endpoint with a secret takes only what its provider's scheme proves
   // was signed with it: verified over the raw bytes, before any parsing.
   if (endpoint.secret_count > 0) {
-    const SignatureScheme* scheme = signature_scheme_for(endpoint.provider);
-    SignatureCheck check = SignatureCheck::mismatch;
-    std::string_view header = "signature";
-    if (scheme != nullptr) {
-      SignatureRequest signed_request;
-      signed_request.headers = request.headers;
-      signed_request.body = std::string_view(request.body, request.body_size);
-      signed_request.now = request.received_at;
-      signed_request.endpoint = &endpoint;
-      check = scheme->verify(signed_request);
-      header = scheme->header();
-    }
+    SignatureRequest signed_request;
+    signed_request.headers = request.headers;
+    signed_request.body = std::string_view(request.body, request.body_size);
+    signed_request.now = request.received_at;
+    signed_request.endpoint = &endpoint;
+    const SignatureCheck check = scheme.verify(signed_request);
     if (check != SignatureCheck::ok) {
       IngestResult r = rejected(Reason::bad_signature);
       std::pmr::vector<FieldProblem> problems(mem);
-      problems.push_back({header, scheme != nullptr ? signature_problem(check)
-                                                    : "cannot be verified for this provider yet"});
+      problems.push_back({scheme.header(), signature_problem(check)});
       r.details_json = details_json(problems, mem);
       return r;
     }
@@ -130,7 +121,7 @@ IngestResult Ingestor::process(const EndpointView& endpoint, const IngestRequest
   // every scheme signs the body, none the headers adapters could read.
   Payload payload(root, mem, endpoint.secret_count > 0 ? nullptr : request.headers);
   CallRecord record(mem);
-  Verdict verdict = adapter->map(payload, record);
+  Verdict verdict = adapter_for(endpoint.provider)(payload, record);
   if (verdict == Verdict::invalid || payload.has_problems()) {
     IngestResult r = rejected(Reason::invalid_payload);
     if (!payload.has_problems()) payload.problem("$", "is not a call report this provider sends");

@@ -19,7 +19,7 @@ namespace voxfra::metrics {
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "counters are shared between processes");
 
 inline constexpr std::size_t kOutcomeCount = 4;     // Outcome
-inline constexpr std::size_t kProviderSlots = 9;    // 0: not a known provider, then Provider 1..8
+inline constexpr std::size_t kProviderSlots = kMaxProviderCode + 1;  // 0: not a known provider, then by code
 
 // Why a call could not be stored, as the `error` label says it.
 enum class StorageFailure : std::uint8_t { map_full, no_space, io, queue_full, unavailable, other, count_ };

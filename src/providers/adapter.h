@@ -2,7 +2,7 @@
 // parsed payload through `Payload` and fills a CallRecord; it says whether the
 // event is an end-of-call report, an event to ignore, or invalid (with the
 // problems recorded in `Payload`). Each provider is one small file in this
-// folder, registered in registry.cpp.
+// folder, named in the provider table (base/provider.h).
 #pragma once
 #include <simdjson.h>
 
@@ -81,22 +81,13 @@ class Payload {
 
 using AdapterFn = Verdict (*)(Payload& in, CallRecord& out);
 
-struct ProviderAdapter {
-  Provider provider;
-  AdapterFn map;
-};
+// The adapter of `p`, from the provider table (base/provider.h). Every
+// provider has one; throws std::logic_error only for a corrupt enum value.
+AdapterFn adapter_for(Provider p);
 
-// nullptr for a provider without an adapter (every provider has one now).
-const ProviderAdapter* find_adapter(Provider p);
-
-// The adapters, one per file.
-Verdict map_vapi(Payload& in, CallRecord& out);
-Verdict map_retell(Payload& in, CallRecord& out);
-Verdict map_bland(Payload& in, CallRecord& out);
-Verdict map_livekit(Payload& in, CallRecord& out);
-Verdict map_elevenlabs(Payload& in, CallRecord& out);
-Verdict map_voiceinfra(Payload& in, CallRecord& out);
-Verdict map_voxpria(Payload& in, CallRecord& out);
-Verdict map_custom(Payload& in, CallRecord& out);
+// The adapters, one per file, as the provider table names them.
+#define VOXFRA_DECLARE_ADAPTER(name, code, adapter, ...) Verdict adapter(Payload& in, CallRecord& out);
+VOXFRA_PROVIDERS(VOXFRA_DECLARE_ADAPTER)
+#undef VOXFRA_DECLARE_ADAPTER
 
 }  // namespace voxfra

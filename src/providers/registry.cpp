@@ -1,28 +1,17 @@
+#include <stdexcept>
+
 #include "providers/adapter.h"
 
 namespace voxfra {
 
-namespace {
-
-// One line per provider that has an adapter.
-constexpr ProviderAdapter kAdapters[] = {
-    {Provider::vapi, map_vapi},
-    {Provider::retell, map_retell},
-    {Provider::bland, map_bland},
-    {Provider::livekit, map_livekit},
-    {Provider::elevenlabs, map_elevenlabs},
-    {Provider::voiceinfra, map_voiceinfra},
-    {Provider::voxpria, map_voxpria},
-    {Provider::custom, map_custom},
-};
-
-}  // namespace
-
-const ProviderAdapter* find_adapter(Provider p) {
-  for (const ProviderAdapter& adapter : kAdapters) {
-    if (adapter.provider == p) return &adapter;
+AdapterFn adapter_for(Provider p) {
+  switch (p) {
+#define VOXFRA_ADAPTER_CASE(name, code, adapter, ...) \
+  case Provider::name: return &adapter;
+    VOXFRA_PROVIDERS(VOXFRA_ADAPTER_CASE)
+#undef VOXFRA_ADAPTER_CASE
   }
-  return nullptr;
+  throw std::logic_error("not a provider");
 }
 
 }  // namespace voxfra

@@ -3,7 +3,6 @@
 #include <type_traits>
 
 #include "store/bytes.h"
-#include "store/provider_code.h"
 
 namespace voxfra {
 

@@ -3,7 +3,6 @@
 
 #include "store/bytes.h"
 #include "store/key_fields.h"
-#include "store/provider_code.h"
 #include "store/store.h"
 
 namespace voxfra {

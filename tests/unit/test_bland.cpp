@@ -17,8 +17,7 @@ std::string completed_call() { return read_fixture("bland/call-completed.json");
 std::string voicemail_call() { return read_fixture("bland/call-voicemail.json"); }
 
 TEST(BlandRegistry, BlandHasItsAdapter) {
-  ASSERT_NE(find_adapter(Provider::bland), nullptr);
-  EXPECT_EQ(find_adapter(Provider::bland)->map, &map_bland);
+  EXPECT_EQ(adapter_for(Provider::bland), &map_bland);
 }
 
 TEST(BlandEndOfCall, CompletedCallFieldByField) {

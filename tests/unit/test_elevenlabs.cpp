@@ -20,8 +20,7 @@ std::string failure() { return read_fixture("elevenlabs/call_initiation_failure.
 constexpr UnixMillis kStart = 1757088377000;  // 2025-09-05T16:06:17Z
 
 TEST(ElevenLabsRegistry, ElevenLabsHasItsAdapter) {
-  ASSERT_NE(find_adapter(Provider::elevenlabs), nullptr);
-  EXPECT_EQ(find_adapter(Provider::elevenlabs)->map, &map_elevenlabs);
+  EXPECT_EQ(adapter_for(Provider::elevenlabs), &map_elevenlabs);
 }
 
 TEST(ElevenLabsTranscription, FieldByField) {

@@ -116,7 +116,7 @@ TEST(KeyFields, EveryAdapterRefusesAControlCharacterInTheCallId) {
     for (std::string id : {std::string("victim-1\0", 9), std::string("victim-1\0x", 10), std::string("\x1b]0;t\a"),
                            std::string("a\x7f")}) {
       const SampleCall sample = sample_call(p, id, kEndedAt);
-      AdapterRun run(find_adapter(p)->map, sample.body, headers_of(sample));
+      AdapterRun run(adapter_for(p), sample.body, headers_of(sample));
       EXPECT_EQ(run.verdict(), Verdict::invalid) << provider_name(p);
       EXPECT_TRUE(has_problem(run.problems(), call_id_path(p), kControlProblem)) << provider_name(p);
     }
@@ -127,13 +127,13 @@ TEST(KeyFields, EveryAdapterTakesACallIdUpToTheLimitAndRefusesALongerOne) {
   for (Provider p : kAllProviders) {
     const std::string longest(kMaxCallIdSize, 'x');
     const SampleCall fits = sample_call(p, longest, kEndedAt);
-    AdapterRun stored(find_adapter(p)->map, fits.body, headers_of(fits));
+    AdapterRun stored(adapter_for(p), fits.body, headers_of(fits));
     EXPECT_EQ(stored.verdict(), Verdict::end_of_call) << provider_name(p);
     EXPECT_EQ(stored.record().call_id, longest) << provider_name(p);
 
     for (std::size_t size : {kMaxCallIdSize + 1, std::size_t{486}, std::size_t{100000}}) {
       const SampleCall sample = sample_call(p, std::string(size, 'x'), kEndedAt);
-      AdapterRun run(find_adapter(p)->map, sample.body, headers_of(sample));
+      AdapterRun run(adapter_for(p), sample.body, headers_of(sample));
       EXPECT_EQ(run.verdict(), Verdict::invalid) << provider_name(p) << " " << size;
       EXPECT_TRUE(has_problem(run.problems(), call_id_path(p), "must be at most 256 bytes"))
           << provider_name(p) << " " << size;
@@ -169,7 +169,7 @@ TEST(KeyFields, EveryAdapterRefusesAControlCharacterOrAnOverlongEventName) {
                                    std::string_view(too_long)}) {
       const std::string body =
           replaced(sample.body, at.member, "\"" + std::string(at.name) + "\":\"" + std::string(value) + "\"");
-      AdapterRun run(find_adapter(at.provider)->map, body, headers_of(sample));
+      AdapterRun run(adapter_for(at.provider), body, headers_of(sample));
       EXPECT_EQ(run.verdict(), Verdict::invalid) << provider_name(at.provider) << " " << value;
       const Problems problems = run.problems();
       ASSERT_EQ(problems.size(), 1u) << provider_name(at.provider) << " " << value;

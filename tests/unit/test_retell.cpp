@@ -18,8 +18,7 @@ std::string analyzed() { return read_fixture("retell/call_analyzed.json"); }
 std::string ended() { return read_fixture("retell/call_ended.json"); }
 
 TEST(RetellRegistry, RetellHasItsAdapter) {
-  ASSERT_NE(find_adapter(Provider::retell), nullptr);
-  EXPECT_EQ(find_adapter(Provider::retell)->map, &map_retell);
+  EXPECT_EQ(adapter_for(Provider::retell), &map_retell);
 }
 
 TEST(RetellEndOfCall, CallAnalyzedFieldByField) {

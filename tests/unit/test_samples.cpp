@@ -23,7 +23,7 @@ TEST(SamplesTest, EverySampleIsAnEndOfCallReportOfItsProvider) {
   for (Provider p : kAllProviders) {
     const std::string id = sample_call_id(p);
     const SampleCall sample = sample_call(p, id, kEndedAt);
-    AdapterRun run(find_adapter(p)->map, sample.body, headers_of(sample));
+    AdapterRun run(adapter_for(p), sample.body, headers_of(sample));
     ASSERT_EQ(run.verdict(), Verdict::end_of_call) << provider_name(p) << ": " << sample.body;
     EXPECT_TRUE(run.problems().empty()) << provider_name(p);
     EXPECT_EQ(run.record().call_id, id) << provider_name(p);
@@ -68,7 +68,7 @@ TEST(SamplesTest, AnyCallIdIsEscapedIntoTheBody) {
   const std::string id = "quote\" and \\ back/slash \u00e9";
   for (Provider p : kAllProviders) {
     const SampleCall sample = sample_call(p, id, kEndedAt);
-    AdapterRun run(find_adapter(p)->map, sample.body, headers_of(sample));
+    AdapterRun run(adapter_for(p), sample.body, headers_of(sample));
     ASSERT_EQ(run.verdict(), Verdict::end_of_call) << provider_name(p);
     EXPECT_EQ(run.record().call_id, id) << provider_name(p);
   }

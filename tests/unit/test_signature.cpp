@@ -253,10 +253,9 @@ TEST(SignatureRegistry, EveryProviderHasItsScheme) {
       {Provider::voxpria, {"voxpria", "X-Voxpria-Signature"}},
   };
   for (const auto& [p, names] : want) {
-    const SignatureScheme* s = signature_scheme_for(p);
-    ASSERT_NE(s, nullptr) << provider_name(p);
-    EXPECT_EQ(s->name(), names.first);
-    EXPECT_EQ(s->header(), names.second);
+    const SignatureScheme& s = signature_scheme_for(p);
+    EXPECT_EQ(s.name(), names.first);
+    EXPECT_EQ(s.header(), names.second);
   }
 }
 
@@ -267,29 +266,26 @@ TEST(SignatureRegistry, MissingMeansNoneOfTheSchemesHeaders) {
   endpoint.secrets[0] = {"whsec_current", 0};
   endpoint.secret_count = 1;
   endpoint.api_key = "APIkey";
-  for (Provider p : {Provider::custom, Provider::vapi, Provider::retell, Provider::bland, Provider::livekit,
-                     Provider::elevenlabs, Provider::voiceinfra, Provider::voxpria}) {
-    const SignatureScheme* scheme = signature_scheme_for(p);
-    ASSERT_NE(scheme, nullptr);
+  for (Provider p : kAllProviders) {
+    const SignatureScheme& scheme = signature_scheme_for(p);
     std::span<const std::string_view> own = signature_headers(p);
     ASSERT_FALSE(own.empty());
-    EXPECT_EQ(own.front(), scheme->header()) << provider_name(p);
+    EXPECT_EQ(own.front(), scheme.header()) << provider_name(p);
     Headers others;
-    for (Provider q : {Provider::custom, Provider::vapi, Provider::retell, Provider::bland, Provider::livekit,
-                       Provider::elevenlabs, Provider::voiceinfra, Provider::voxpria}) {
+    for (Provider q : kAllProviders) {
       for (std::string_view h : signature_headers(q)) {
         if (std::find(own.begin(), own.end(), h) == own.end()) others.set(std::string(h), "x");
       }
     }
     others.set("x-timestamp", "1700000000");
     SignatureRequest request{&others, kBody, kNow, &endpoint};
-    EXPECT_EQ(scheme->verify(request), SignatureCheck::missing) << provider_name(p);
+    EXPECT_EQ(scheme.verify(request), SignatureCheck::missing) << provider_name(p);
     for (std::string_view h : own) {
       Headers one;
       one.set(std::string(h), "x");
       SignatureRequest judged{&one, kBody, kNow, &endpoint};
-      EXPECT_NE(scheme->verify(judged), SignatureCheck::missing) << provider_name(p) << " " << h;
-      EXPECT_NE(scheme->verify(judged), SignatureCheck::ok) << provider_name(p) << " " << h;
+      EXPECT_NE(scheme.verify(judged), SignatureCheck::missing) << provider_name(p) << " " << h;
+      EXPECT_NE(scheme.verify(judged), SignatureCheck::ok) << provider_name(p) << " " << h;
     }
   }
 }

@@ -17,8 +17,7 @@ using testing::with_string;
 std::string completed() { return read_fixture("voxpria/call-completed.json"); }
 
 TEST(VoxPriaRegistry, VoxPriaHasItsAdapter) {
-  ASSERT_NE(find_adapter(Provider::voxpria), nullptr);
-  EXPECT_EQ(find_adapter(Provider::voxpria)->map, &map_voxpria);
+  EXPECT_EQ(adapter_for(Provider::voxpria), &map_voxpria);
 }
 
 TEST(VoxPriaCompleted, FieldByField) {
