@@ -113,7 +113,7 @@ void count(RequestCtx* ctx) {
     ZoneLock lock(ctx->zone);
     counted = ctx->zone->state.count(ctx->slug, ctx->outcome, ctx->reason, now);
   }
-  if (!counted) g_worker->stats.count(ctx->slug, ctx->outcome, ctx->reason, now);
+  if (!counted) g_worker->stats.pending.count(ctx->slug, ctx->outcome, ctx->reason, now);
 }
 
 // Sends `body` as the JSON answer and returns what the content phase
@@ -279,16 +279,16 @@ void finish_stored(RequestCtx* ctx) {
 }
 
 // Arms the worker's pending timer while a call is queued or being written,
-// and disarms it when none is (Worker::pending_timer); the timer itself
+// and disarms it when none is (CallWriter::pending_timer); the timer itself
 // only looks again.
 void guard_pending(Worker* w) {
-  ngx_event_t* ev = &w->pending_timer;
+  ngx_event_t* ev = &w->writes.pending_timer;
   if (ev->handler == nullptr) {
     ev->handler = [](ngx_event_t* e) { guard_pending(static_cast<Worker*>(e->data)); };
     ev->data = w;
     ev->log = w->log;
   }
-  bool pending = w->write.in_flight || !w->queue.empty();
+  bool pending = !w->writes.queue.idle();
   if (pending && !ev->timer_set) {
     ngx_add_timer(ev, kFlushInterval);
   } else if (!pending && ev->timer_set) {
@@ -298,108 +298,47 @@ void guard_pending(Worker* w) {
 
 }  // namespace
 
-void write_batch_thread(void* data, ngx_log_t*) {
-  // A pool thread: only the store and the batch, which the event loop does
-  // not touch while the task is in flight.
-  auto* w = static_cast<Worker*>(data);
-  w->store->append_calls(w->batch_calls.data(), w->batch_calls.size(), w->batch_now, w->batch_window);
+voxfra::StoreStatus write_batch(Worker& w) {
+  w.writes.queue.write(*w.store);  // each call carries its own result
+  return {};
 }
 
-namespace {
+void write_batch_done(Worker& w, voxfra::StoreStatus) { w.writes.queue.batch_done(); }
 
-bool post_batch_task(Worker* w);
+bool CallWriter::start_batch() { return job.post(); }
 
-// A batch that failed for want of map: once no other task runs, the map may
-// be remapped to the size `voxfra store resize` set, and the same batch
-// tried once more instead of failing calls that now fit.
-bool retry_in_grown_map(Worker* w) {
-  if (w->batch_retried || !w->store) return false;
-  bool map_full = false;
-  for (auto* call : w->batch_calls) map_full = map_full || call->error.map_too_small();
-  if (!map_full) return false;
-  w->remap_wanted = true;
-  if (!adopt_map_size(w)) return false;
-  w->batch_retried = true;
-  return post_batch_task(w);
+bool CallWriter::has_store() { return worker_.store != nullptr; }
+
+bool CallWriter::remap_pending() {
+  if (worker_.remap_wanted) adopt_map_size(&worker_);
+  return worker_.remap_wanted;
 }
 
-}  // namespace
+bool CallWriter::grow_map() {
+  worker_.remap_wanted = true;
+  return adopt_map_size(&worker_);
+}
 
-void write_batch_done(ngx_event_t* ev) {
-  auto* w = static_cast<Worker*>(ev->data);
-  w->write.in_flight = false;
-  if (retry_in_grown_map(w)) return;
-  std::vector<RequestCtx*> done;
-  done.swap(w->batch);
-  observe_batch(w->batch_calls.data(), w->batch_calls.size());
-  w->batch_calls.clear();
-  for (RequestCtx* ctx : done) {
-    ngx_connection_t* c = ctx->r->connection;
-    try {
-      finish_stored(ctx);
-    } catch (const std::exception& e) {
-      ngx_log_error(NGX_LOG_ALERT, c->log, 0, "voxfra: %s", e.what());
-      ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-    }
-    ngx_http_run_posted_requests(c);
+void CallWriter::batch_finished(voxfra::PendingCall* const* calls, size_t count) { observe_batch(calls, count); }
+
+void CallWriter::finish(void* request, voxfra::PendingCall&) {
+  auto* ctx = static_cast<RequestCtx*>(request);
+  ngx_connection_t* c = ctx->r->connection;
+  try {
+    finish_stored(ctx);
+  } catch (const std::exception& e) {
+    ngx_log_error(NGX_LOG_ALERT, c->log, 0, "voxfra: %s", e.what());
+    ngx_http_finalize_request(ctx->r, NGX_HTTP_INTERNAL_SERVER_ERROR);
   }
-  done.clear();
-  if (w->batch.capacity() < done.capacity()) w->batch.swap(done);  // keep the larger buffer
-  post_write_batch();
+  ngx_http_run_posted_requests(c);
 }
-
-namespace {
-
-// Hands the batch to a pool thread; false when the pool's queue is full.
-bool post_batch_task(Worker* w) {
-  w->batch_now = voxfra::now_millis();
-  if (ngx_thread_task_post(w->pool, w->write.task) != NGX_OK) return false;
-  w->write.in_flight = true;
-  return true;
-}
-
-}  // namespace
-
-namespace {
-
-// Takes the queued calls that share the first one's idempotency window into
-// a batch and hands it to a pool thread, unless a batch is in flight (its
-// completion calls post_write_batch again).
-void take_batch(Worker* w) {
-  if (w->write.in_flight || w->queue.empty()) return;
-  if (w->remap_wanted) adopt_map_size(w);
-  if (w->remap_wanted) return;  // a pool task still runs; its completion calls this again
-  w->batch_retried = false;
-  w->batch_window = static_cast<int64_t>(w->queue.front()->idempotency_window);
-  size_t taken = 0;
-  for (RequestCtx* ctx : w->queue) {
-    if (static_cast<int64_t>(ctx->idempotency_window) != w->batch_window) break;
-    w->batch.push_back(ctx);
-    w->batch_calls.push_back(&ctx->call);
-    ++taken;
-  }
-  w->queue.erase(w->queue.begin(), w->queue.begin() + static_cast<std::ptrdiff_t>(taken));
-  if (!w->store || !post_batch_task(w)) {
-    // No store (LMDB could not remap), or the pool's queue is full: fail
-    // the batch now rather than hold it.
-    for (auto* call : w->batch_calls) {
-      call->result = voxfra::PendingCall::Result::failed;
-      call->error = w->store ? voxfra::StoreStatus::busy() : voxfra::StoreStatus::io_error();
-    }
-    w->batch_retried = true;
-    w->write.in_flight = true;
-    write_batch_done(&w->write.task->event);
-  }
-}
-
-}  // namespace
 
 // Every change of the queue or of the batch in flight ends here, so the
 // pending timer is armed or disarmed in this one place.
 void post_write_batch() {
   Worker* w = g_worker;
   if (w == nullptr) return;
-  take_batch(w);
+  w->writes.queue.pump();
   guard_pending(w);
 }
 
@@ -685,7 +624,7 @@ void process_body(ngx_http_request_t* r, RequestCtx* ctx) {
     return;
   }
   // Answered when the batch holding the call is committed.
-  g_worker->queue.push_back(ctx);
+  g_worker->writes.queue.post(&ctx->call, static_cast<int64_t>(ctx->idempotency_window), ctx);
   post_write_batch();
 }
 

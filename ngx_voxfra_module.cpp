@@ -76,7 +76,7 @@ char* conf_fail(ngx_conf_t* cf, const char* fmt, ...) {
 
 bool adopt_map_size(Worker* w) {
   if (!w->store) w->remap_wanted = false;  // nothing to remap: let nothing wait for it
-  if (!w->remap_wanted || pool_task_in_flight(w)) return false;
+  if (!w->remap_wanted || w->pool_busy()) return false;
   w->remap_wanted = false;
   const uint64_t before = w->store->map_usage().second;
   bool grew = false;
@@ -118,21 +118,40 @@ MainConf* cycle_main_conf(ngx_cycle_t* cycle) {
   return static_cast<MainConf*>(hcf->main_conf[ngx_http_voxfra_module.ctx_index]);
 }
 
-void post_task(Worker* w, WriteTask& t) {
-  if (t.in_flight) return;
-  if (ngx_thread_task_post(w->pool, t.task) == NGX_OK) t.in_flight = true;
+bool PoolJob::init(ngx_cycle_t* cycle, Worker* w, Run run, Done done) {
+  worker_ = w;
+  run_ = run;
+  done_ = done;
+  task_ = ngx_thread_task_alloc(cycle->pool, 0);
+  if (task_ == nullptr) return false;
+  task_->ctx = this;
+  task_->handler = thread;
+  task_->event.handler = completed;
+  task_->event.data = this;
+  task_->event.log = cycle->log;
+  return true;
 }
 
-ngx_thread_task_t* make_task(ngx_cycle_t* cycle, Worker* w, void (*thread)(void*, ngx_log_t*),
-                             void (*done)(ngx_event_t*)) {
-  ngx_thread_task_t* task = ngx_thread_task_alloc(cycle->pool, 0);
-  if (task == nullptr) return nullptr;
-  task->ctx = w;
-  task->handler = thread;
-  task->event.handler = done;
-  task->event.data = w;
-  task->event.log = cycle->log;
-  return task;
+bool PoolJob::post() {
+  if (in_flight_ || ngx_thread_task_post(worker_->pool, task_) != NGX_OK) return false;
+  in_flight_ = true;
+  return true;
+}
+
+void PoolJob::thread(void* data, ngx_log_t*) {
+  auto* job = static_cast<PoolJob*>(data);
+  job->status_ = job->run_(*job->worker_);
+}
+
+void PoolJob::completed(ngx_event_t* ev) {
+  auto* job = static_cast<PoolJob*>(ev->data);
+  job->in_flight_ = false;
+  try {
+    job->done_(*job->worker_, job->status_);
+  } catch (const std::exception& e) {
+    ngx_log_error(NGX_LOG_ALERT, job->worker_->log, 0, "voxfra: %s", e.what());
+  }
+  post_write_batch();  // batches and a remap may wait for this job
 }
 
 namespace {
@@ -534,47 +553,35 @@ char* check_store_access(ngx_cycle_t* cycle, void*) {
 // Worker lifecycle: open the store, flush counters once a second, sync
 // (durability=os) ten times a second when something was written.
 
-void stats_thread(void* data, ngx_log_t*) {
-  auto* w = static_cast<Worker*>(data);
-  w->stats_error = w->store->add_stats(w->stats_flushing.data(), w->stats_flushing.size());
+voxfra::StoreStatus write_stats(Worker& w) {
+  return w.store->add_stats(w.stats.flushing.data(), w.stats.flushing.size());
 }
 
-void stats_done(ngx_event_t* ev) {
-  auto* w = static_cast<Worker*>(ev->data);
-  w->stats_task.in_flight = false;
-  if (!w->stats_error.ok()) {
-    if (w->stats_error.map_too_small()) w->remap_wanted = true;
-    log_storage_failure(w->counter_failures_log, w->log, "flushing counters", w->stats_error);
+void stats_written(Worker& w, voxfra::StoreStatus status) {
+  if (!status.ok()) {
+    if (status.map_too_small()) w.remap_wanted = true;
+    log_storage_failure(w.stats.failures_log, w.log, "flushing counters", status);
     // Nothing was committed: the next flush carries these counts.
-    w->stats.give_back(w->stats_flushing);
+    w.stats.pending.give_back(w.stats.flushing);
   }
-  w->stats_flushing.clear();
-  post_write_batch();  // batches may wait for this task to remap
+  w.stats.flushing.clear();
 }
 
-void sync_thread(void* data, ngx_log_t*) {
-  auto* w = static_cast<Worker*>(data);
-  w->sync_error = w->store->sync_if_written();
-}
+voxfra::StoreStatus sync_store(Worker& w) { return w.store->sync_if_written(); }
 
-void sync_done(ngx_event_t* ev) {
-  auto* w = static_cast<Worker*>(ev->data);
-  w->sync_task.in_flight = false;
-  if (!w->sync_error.ok()) {
-    ngx_log_error(NGX_LOG_ERR, w->log, 0, "voxfra: syncing the store failed: %s", w->sync_error.message());
-  }
-  post_write_batch();  // batches may wait for this task to remap
+void store_synced(Worker& w, voxfra::StoreStatus status) {
+  if (!status.ok()) ngx_log_error(NGX_LOG_ERR, w.log, 0, "voxfra: syncing the store failed: %s", status.message());
 }
 
 // The counts since the last flush, from this worker and from the zones
 // (where another worker may drain them first: each count goes once).
 void collect_counts(Worker* w) {
-  w->stats.take(w->stats_flushing);
+  w->stats.pending.take(w->stats.flushing);
   auto** zones = static_cast<ngx_shm_zone_t**>(w->zones->elts);
   for (ngx_uint_t i = 0; i < w->zones->nelts; ++i) {
     auto* zone = static_cast<Zone*>(zones[i]->data);
     ZoneLock lock(zone);
-    zone->state.drain_counts(w->stats_flushing);
+    zone->state.drain_counts(w->stats.flushing);
   }
 }
 
@@ -587,9 +594,9 @@ void flush_timer(ngx_event_t* ev) {
       post_write_batch();
     }
     if (w->store && !w->remap_wanted) {
-      if (!w->stats_task.in_flight) {
+      if (!w->stats.job.in_flight()) {
         collect_counts(w);
-        if (!w->stats_flushing.empty()) post_task(w, w->stats_task);
+        if (!w->stats.flushing.empty()) w->stats.job.post();
       }
       flush_request_log(w);
     }
@@ -602,7 +609,7 @@ void flush_timer(ngx_event_t* ev) {
 void sync_timer(ngx_event_t* ev) {
   auto* w = static_cast<Worker*>(ev->data);
   // While a remap waits for the pool tasks to finish, start none.
-  if (w->store && !w->remap_wanted) post_task(w, w->sync_task);
+  if (w->store && !w->remap_wanted) w->sync.job.post();
   if (!ngx_exiting && !ngx_terminate) ngx_add_timer(ev, kSyncInterval);
 }
 
@@ -633,11 +640,12 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
     // One worker syncs for all: fdatasync writes back every dirty page of
     // the file, whichever process wrote it. Each worker still syncs as it
     // exits.
-    w->sync_needed = mcf->durability == Durability::os;
-    w->write.task = make_task(cycle, w.get(), write_batch_thread, write_batch_done);
-    w->stats_task.task = make_task(cycle, w.get(), stats_thread, stats_done);
-    w->sync_task.task = make_task(cycle, w.get(), sync_thread, sync_done);
-    if (!w->write.task || !w->stats_task.task || !w->sync_task.task) return NGX_ERROR;
+    w->sync.needed = mcf->durability == Durability::os;
+    if (!w->writes.job.init(cycle, w.get(), write_batch, write_batch_done) ||
+        !w->stats.job.init(cycle, w.get(), write_stats, stats_written) ||
+        !w->sync.job.init(cycle, w.get(), sync_store, store_synced)) {
+      return NGX_ERROR;
+    }
     w->counters = attach_counters(mcf);
     if (!init_request_log(cycle, w.get(), mcf)) return NGX_ERROR;
     try {
@@ -652,8 +660,8 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
     }
     if (w->store) {
       start_timer(&w->flush_timer, flush_timer, w.get(), cycle->log, kFlushInterval);
-      if (w->sync_needed && ngx_worker == 0) {
-        start_timer(&w->sync_timer, sync_timer, w.get(), cycle->log, kSyncInterval);
+      if (w->sync.needed && ngx_worker == 0) {
+        start_timer(&w->sync.timer, sync_timer, w.get(), cycle->log, kSyncInterval);
       }
     }
     g_worker = w.release();
@@ -670,16 +678,16 @@ void exit_process(ngx_cycle_t* cycle) {
   g_worker = nullptr;
   try {
     // The last counters, on this thread: the pool threads are going away.
-    if (w->store && !w->stats_task.in_flight) {
+    if (w->store && !w->stats.job.in_flight()) {
       collect_counts(w);
-      voxfra::StoreStatus status = w->store->add_stats(w->stats_flushing.data(), w->stats_flushing.size());
+      voxfra::StoreStatus status = write_stats(*w);
       if (!status.ok()) {
         ngx_log_error(NGX_LOG_ERR, cycle->log, 0, "voxfra: flushing counters failed: %s", status.message());
       }
     }
     flush_request_log_at_exit(w);
-    if (w->store && w->sync_needed) w->store->sync();
-    if (pool_task_in_flight(w)) {
+    if (w->store && w->sync.needed) w->store->sync();
+    if (w->pool_busy()) {
       // A pool thread may still use the store; leave it to process exit.
       return;
     }

@@ -25,6 +25,7 @@ extern "C" {
 #include "ingest/ingest.h"
 #include "ingest/request_log_buffer.h"
 #include "ingest/stats_accumulator.h"
+#include "ingest/write_queue.h"
 #include "limits/zone_state.h"
 #include "metrics/counters.h"
 #include "store/store.h"
@@ -110,72 +111,120 @@ struct RequestCtx;  // an ingest request (ngx_voxfra_ingest.cpp)
 // ---------------------------------------------------------------------------
 // Per-worker state, created in init_process.
 
-struct WriteTask {
-  ngx_thread_task_t* task;
-  bool in_flight;
+struct Worker;
+
+// One piece of the worker's background work on the thread pool (a batch of
+// calls, the counters, the request history, a sync). `run` works on a pool
+// thread and touches only the store and its job's own buffers, which the
+// event loop leaves alone while the job is in flight; `done` gets what `run`
+// returned back on the event loop. After every `done` the write queue is
+// pumped (post_write_batch): a batch or a remap may wait for the pool.
+class PoolJob {
+ public:
+  using Run = voxfra::StoreStatus (*)(Worker& w);
+  using Done = void (*)(Worker& w, voxfra::StoreStatus status);
+
+  bool init(ngx_cycle_t* cycle, Worker* w, Run run, Done done);
+  bool ready() const { return task_ != nullptr; }
+  bool in_flight() const { return in_flight_; }
+  // Hands the job to a pool thread; false when it is in flight already or
+  // the pool's queue is full.
+  bool post();
+
+ private:
+  static void thread(void* data, ngx_log_t* log);
+  static void completed(ngx_event_t* ev);
+  Worker* worker_ = nullptr;
+  ngx_thread_task_t* task_ = nullptr;
+  Run run_ = nullptr;
+  Done done_ = nullptr;
+  voxfra::StoreStatus status_;  // written by the pool thread, read after it is done
+  bool in_flight_ = false;
 };
 
-struct Worker {
-  std::unique_ptr<voxfra::Store> store;
-  std::unique_ptr<voxfra::StoreReader> reader;
-  voxfra::Ingestor ingestor;
-  voxfra::StatsAccumulator stats;
-  ngx_thread_pool_t* pool = nullptr;
-  ngx_log_t* log = nullptr;
-  ngx_array_t* zones = nullptr;  // of ngx_shm_zone_t*: where the counters are
+// Accepted calls on their way to LMDB: the core's write queue, and what it
+// asks of NGINX (ngx_voxfra_ingest.cpp): the pool job that commits a batch,
+// the worker's map, answering each request.
+class CallWriter final : public voxfra::WriteQueue::Host {
+ public:
+  explicit CallWriter(Worker& w) : worker_(w) {}
 
-  // Accepted calls wait here until the writer thread takes them, in
-  // batches: one LMDB commit (and fsync) for all calls that arrived while
-  // the previous commit was on disk (group commit).
-  std::vector<RequestCtx*> queue;
-  std::vector<RequestCtx*> batch;  // owned by the writer thread while in flight
-  std::vector<voxfra::PendingCall*> batch_calls;
-  voxfra::UnixMillis batch_now = 0;
-  int64_t batch_window = 0;
-  WriteTask write{};
+  bool start_batch() override;
+  bool has_store() override;
+  bool remap_pending() override;
+  bool grow_map() override;
+  void batch_finished(voxfra::PendingCall* const* calls, size_t count) override;
+  void finish(void* request, voxfra::PendingCall& call) override;
+
+ private:
+  Worker& worker_;
+
+ public:
+  voxfra::WriteQueue queue{*this};
+  PoolJob job;
   // Armed while calls are queued or being written (guard_pending). NGINX
   // lets a worker that exits gracefully (reload, binary upgrade) go once
   // only cancelable timers are left; this one is not, so the worker first
   // answers every call that waits for the thread pool instead of closing
   // its connection.
   ngx_event_t pending_timer{};
+};
 
-  std::vector<std::pair<std::string, voxfra::EndpointStats>> stats_flushing;
-  voxfra::StoreStatus stats_error;
-  WriteTask stats_task{};
+// The endpoints' counters on their way to `stats`, once a second.
+struct CounterFlush {
+  voxfra::StatsAccumulator pending;  // counted in this worker (the zone had no room)
+  std::vector<std::pair<std::string, voxfra::EndpointStats>> flushing;
+  PoolJob job;
+  voxfra::LogThrottle failures_log{kBurstLogInterval};
+};
 
-  voxfra::StoreStatus sync_error;
-  WriteTask sync_task{};
-  bool sync_needed = false;
-  ngx_event_t sync_timer{};  // every kSyncInterval, in worker 0 of durability=os
+// Request history on its way to `reqlog` (ngx_voxfra_request_log.cpp).
+struct RequestHistory {
+  std::unique_ptr<voxfra::RequestLogBuffer> buffer;  // nullptr when voxfra_request_log is 0
+  std::vector<voxfra::RequestLogEntry> flushing;
+  std::size_t keep = 0;
+  bool failing = false;  // logged once until a write succeeds
+  PoolJob job;
+};
+
+// durability=os: one worker syncs the store for all, every kSyncInterval.
+struct StoreSync {
+  bool needed = false;
+  PoolJob job;
+  ngx_event_t timer{};
+};
+
+struct Worker {
+  std::unique_ptr<voxfra::Store> store;
+  std::unique_ptr<voxfra::StoreReader> reader;
+  // The map is full, or another process wrote past this worker's map: take
+  // the environment's map size, which `voxfra store resize` may have
+  // raised, as soon as no pool job holds a transaction (LMDB remaps only
+  // with none open in the process). New batches and jobs wait for it; see
+  // adopt_map_size. So a handler that opens a read transaction on the event
+  // loop must end or reset it before it returns, as StoreReader::release does.
+  bool remap_wanted = false;
+  ngx_thread_pool_t* pool = nullptr;
+  ngx_log_t* log = nullptr;
+  ngx_array_t* zones = nullptr;  // of ngx_shm_zone_t*: where the counters are
+
+  voxfra::Ingestor ingestor;
+  CallWriter writes{*this};
+  CounterFlush stats;
+  RequestHistory history;
+  StoreSync sync;
+  ngx_event_t flush_timer{};  // every kFlushInterval: counters and history
 
   // Shared by every worker (ngx_voxfra_metrics.cpp); nullptr without a store.
   voxfra::metrics::Counters* counters = nullptr;
 
-  // Request history on its way to LMDB (ngx_voxfra_request_log.cpp);
-  // nullptr when voxfra_request_log is 0.
-  std::unique_ptr<voxfra::RequestLogBuffer> request_log;
-  std::vector<voxfra::RequestLogEntry> request_log_flushing;
-  std::size_t request_log_keep = 0;
-  voxfra::StoreStatus request_log_error;
-  bool request_log_failing = false;  // logged once until a write succeeds
-  WriteTask request_log_task{};
-
-  ngx_event_t flush_timer{};
-
-  // The map is full (MDB_MAP_FULL), or another process wrote past this
-  // worker's map (MDB_MAP_RESIZED): take the environment's map size, which
-  // `voxfra store resize` may have raised, as soon as no pool task holds a
-  // transaction (LMDB remaps only with none open in the process). New
-  // batches and tasks wait for it; see adopt_map_size. So a handler that
-  // opens a read transaction on the event loop must end or reset it before
-  // it returns, as StoreReader::release does.
-  bool remap_wanted = false;
-  bool batch_retried = false;  // the batch in flight is a retry after the map grew
-
   voxfra::LogThrottle storage_failures_log{kBurstLogInterval};  // calls and endpoint reads
-  voxfra::LogThrottle counter_failures_log{kBurstLogInterval};  // counter flushes
   voxfra::LogThrottle not_found_log{kBurstLogInterval};
+
+  // Whether a pool thread may be using the store.
+  bool pool_busy() const {
+    return writes.job.in_flight() || stats.job.in_flight() || sync.job.in_flight() || history.job.in_flight();
+  }
 };
 
 // A clock for durations, unaffected by changes of the wall clock.
@@ -225,10 +274,6 @@ class ZoneLock {
 // ---------------------------------------------------------------------------
 // Shared by the handlers (ngx_voxfra_module.cpp)
 
-ngx_thread_task_t* make_task(ngx_cycle_t* cycle, Worker* w, void (*thread)(void*, ngx_log_t*),
-                             void (*done)(ngx_event_t*));
-void post_task(Worker* w, WriteTask& t);
-
 MainConf* cycle_main_conf(ngx_cycle_t* cycle);
 std::string_view request_id(ngx_http_request_t* r);
 ngx_int_t add_header(ngx_http_request_t* r, ngx_str_t name, std::string_view value);
@@ -236,12 +281,6 @@ ngx_int_t add_header(ngx_http_request_t* r, ngx_str_t name, std::string_view val
 ngx_int_t send_body(ngx_http_request_t* r, ngx_uint_t status, ngx_str_t content_type, std::string_view body);
 // A directive setter's message, printed by NGINX after the directive's name.
 char* conf_fail(ngx_conf_t* cf, const char* fmt, ...);
-
-// Whether a pool thread may be using the store (a commit, the counters,
-// a sync, the request history).
-inline bool pool_task_in_flight(const Worker* w) {
-  return w->write.in_flight || w->stats_task.in_flight || w->sync_task.in_flight || w->request_log_task.in_flight;
-}
 
 // Takes a larger map size from the environment when w->remap_wanted and no
 // pool task runs (else leaves it wanted); returns whether the map grew. If
@@ -293,9 +332,9 @@ void flush_request_log_at_exit(Worker* w);
 // The ingest handler (ngx_voxfra_ingest.cpp)
 
 ngx_int_t ingest_handler(ngx_http_request_t* r);
-// The write queue's thread task: one LMDB commit for a batch of calls.
-void write_batch_thread(void* data, ngx_log_t* log);
-void write_batch_done(ngx_event_t* ev);
+// The write queue's pool job: one LMDB commit for a batch of calls.
+voxfra::StoreStatus write_batch(Worker& w);
+void write_batch_done(Worker& w, voxfra::StoreStatus status);
 // Posts the next batch of queued calls, unless one is in flight or the map
 // is waiting to be remapped (then the task that finishes last calls it).
 void post_write_batch();

@@ -18,33 +18,29 @@ namespace {
 constexpr size_t kBufferedEntries = 4096;
 constexpr ngx_uint_t kMaxRequestLog = 100000;
 
-void request_log_thread(void* data, ngx_log_t*) {
-  auto* w = static_cast<Worker*>(data);
-  w->request_log_error =
-      w->store->append_request_log(w->request_log_flushing.data(), w->request_log_flushing.size(), w->request_log_keep);
+voxfra::StoreStatus write_request_log(Worker& w) {
+  return w.store->append_request_log(w.history.flushing.data(), w.history.flushing.size(), w.history.keep);
 }
 
 // A failed write loses its entries (counted as dropped) and is logged once
 // until a write succeeds again: a full map would otherwise log every second.
-void written(Worker* w, voxfra::StoreStatus status) {
+void written(Worker& w, voxfra::StoreStatus status) {
+  RequestHistory& h = w.history;
   if (status.ok()) {
-    w->request_log_failing = false;
+    h.failing = false;
   } else {
-    if (w->counters) w->counters->count_request_log_dropped(w->request_log_flushing.size());
-    if (!w->request_log_failing) {
-      ngx_log_error(NGX_LOG_ERR, w->log, 0, "voxfra: writing the request log failed: %s", status.message());
+    if (w.counters) w.counters->count_request_log_dropped(h.flushing.size());
+    if (!h.failing) {
+      ngx_log_error(NGX_LOG_ERR, w.log, 0, "voxfra: writing the request log failed: %s", status.message());
     }
-    w->request_log_failing = true;
+    h.failing = true;
   }
-  w->request_log_flushing.clear();
+  h.flushing.clear();
 }
 
-void request_log_done(ngx_event_t* ev) {
-  auto* w = static_cast<Worker*>(ev->data);
-  w->request_log_task.in_flight = false;
-  if (w->request_log_error.map_too_small()) w->remap_wanted = true;
-  written(w, w->request_log_error);
-  post_write_batch();  // batches may wait for this task to remap
+void request_log_written(Worker& w, voxfra::StoreStatus status) {
+  if (status.map_too_small()) w.remap_wanted = true;
+  written(w, status);
 }
 
 }  // namespace
@@ -67,19 +63,19 @@ char* set_request_log(ngx_conf_t* cf, ngx_command_t*, void* conf) {
 }
 
 bool init_request_log(ngx_cycle_t* cycle, Worker* w, const MainConf* mcf) {
-  w->request_log_keep = mcf->request_log;
-  if (w->request_log_keep == 0) return true;
-  w->request_log = std::make_unique<voxfra::RequestLogBuffer>(kBufferedEntries);
-  w->request_log_flushing.reserve(kBufferedEntries);
-  w->request_log_task.task = make_task(cycle, w, request_log_thread, request_log_done);
-  return w->request_log_task.task != nullptr;
+  RequestHistory& h = w->history;
+  h.keep = mcf->request_log;
+  if (h.keep == 0) return true;
+  h.buffer = std::make_unique<voxfra::RequestLogBuffer>(kBufferedEntries);
+  h.flushing.reserve(kBufferedEntries);
+  return h.job.init(cycle, w, write_request_log, request_log_written);
 }
 
 void record_request(const RequestObservation& o) {
   Worker* w = g_worker;
   // Without a store (it could not be opened) there is nowhere to write to.
-  if (w == nullptr || w->request_log == nullptr || w->store == nullptr) return;
-  voxfra::RequestLogEntry& e = w->request_log->push();
+  if (w == nullptr || w->history.buffer == nullptr || w->store == nullptr) return;
+  voxfra::RequestLogEntry& e = w->history.buffer->push();
   e.at_micros = o.at_micros;
   e.latency_micros = o.duration_micros > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(o.duration_micros);
   e.http_status = static_cast<uint16_t>(o.http_status);
@@ -90,27 +86,27 @@ void record_request(const RequestObservation& o) {
   e.set_endpoint_id(o.endpoint_id);
   e.set_request_id(o.request_id);
   e.set_call_id(o.call_id);
-  if (uint64_t dropped = w->request_log->take_dropped()) {
+  if (uint64_t dropped = w->history.buffer->take_dropped()) {
     if (w->counters) w->counters->count_request_log_dropped(dropped);
   }
 }
 
 void flush_request_log(Worker* w) {
-  if (w->request_log == nullptr || w->request_log->empty() || w->request_log_task.in_flight) return;
-  w->request_log->take(w->request_log_flushing);
-  post_task(w, w->request_log_task);
-  if (!w->request_log_task.in_flight) {
+  RequestHistory& h = w->history;
+  if (h.buffer == nullptr || h.buffer->empty() || h.job.in_flight()) return;
+  h.buffer->take(h.flushing);
+  if (!h.job.post()) {
     // The pool's queue is full: these entries are lost, and said so.
-    if (w->counters) w->counters->count_request_log_dropped(w->request_log_flushing.size());
-    w->request_log_flushing.clear();
+    if (w->counters) w->counters->count_request_log_dropped(h.flushing.size());
+    h.flushing.clear();
   }
 }
 
 void flush_request_log_at_exit(Worker* w) {
-  if (w->request_log == nullptr || w->request_log_task.in_flight || w->store == nullptr) return;
-  w->request_log->take(w->request_log_flushing);
-  written(w, w->store->append_request_log(w->request_log_flushing.data(), w->request_log_flushing.size(),
-                                          w->request_log_keep));
+  RequestHistory& h = w->history;
+  if (h.buffer == nullptr || h.job.in_flight() || w->store == nullptr) return;
+  h.buffer->take(h.flushing);
+  written(*w, write_request_log(*w));
 }
 
 }  // namespace voxfra_ngx
