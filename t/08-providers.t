@@ -28,7 +28,7 @@ for my $dir (sort glob(VoxfraTest->root . '/tests/fixtures/*')) {
     my @keys = @livekit ? ('--api-key', $livekit[0], '--secret-file', $t->write_file('livekit.secret', "$livekit[1]\n")) : ();
     my $ep = $t->create_endpoint(provider => $provider, client => "fixtures-$provider", args => \@keys);
     # In the order a provider sends them: Retell's call_analyzed comes last.
-    for my $file (sort { ($a =~ /call_analyzed/) <=> ($b =~ /call_analyzed/) or $a cmp $b } glob("$dir/*.json")) {
+    for my $file (sort { ($a =~ /call_analyzed/) <=> ($b =~ /call_analyzed/) or $a cmp $b } grep { !/\.expected\.json$/ } glob("$dir/*.json")) {
         (my $name = $file) =~ s{.*/fixtures/(.*)\.json$}{$1};
         my $body = VoxfraTest::slurp($file);
         my @signed = @livekit ? ('Authorization' => VoxfraTest::livekit_authorization(@livekit[1, 0], $body)) : ();

@@ -26,45 +26,6 @@ TEST(LiveKitRegistry, LiveKitHasItsAdapter) {
   EXPECT_EQ(adapter_for(Provider::livekit), &map_livekit);
 }
 
-TEST(LiveKitRoomFinished, FieldByField) {
-  AdapterRun run(map_livekit, room_finished());
-  ASSERT_EQ(run.verdict(), Verdict::end_of_call);
-  EXPECT_EQ(run.problems(), Problems{});
-  const CallRecord& r = run.record();
-  EXPECT_EQ(r.event, "room_finished");
-  EXPECT_EQ(r.call_id, "RM_nHPUfmxXrHry") << "the room's sid";
-  EXPECT_EQ(r.started_at, 1732349880412) << "creationTimeMs, epoch ms as a string";
-  EXPECT_EQ(r.ended_at, 1732350000000) << "the event's createdAt, epoch s as a string";
-  ASSERT_TRUE(r.duration_seconds);
-  EXPECT_DOUBLE_EQ(*r.duration_seconds, 119.588);
-  EXPECT_EQ(r.ended_reason, "ROOM_END_API_DELETE");
-  EXPECT_EQ(r.agent_id, "support-v2") << "from the room's metadata";
-  EXPECT_EQ(r.variables_json,
-            R"({"roomName":"call-_+14155550123_aZ8k","eventId":"EV_3qz9XkQdW2bL",)"
-            R"("roomMetadata":{"agent_id":"support-v2","campaign":"renewals","priority":2}})");
-  // What room_finished does not carry is not invented.
-  EXPECT_EQ(r.status, "");
-  EXPECT_EQ(r.outcome, "");
-  EXPECT_EQ(r.direction, "");
-  EXPECT_EQ(r.from_number, "");
-  EXPECT_EQ(r.customer_number, "");
-  EXPECT_EQ(r.transcript, "");
-  EXPECT_TRUE(r.turns.empty());
-  EXPECT_EQ(r.recording_url, "");
-  EXPECT_EQ(r.cost, std::nullopt);
-}
-
-TEST(LiveKitRoomFinished, BecomesTheUnifiedRecord) {
-  AdapterRun run(map_livekit, room_finished());
-  ASSERT_EQ(run.verdict(), Verdict::end_of_call);
-  EXPECT_EQ(run.record_json(),
-            R"({"receivedAt":"1970-01-01T00:00:00.000Z","event":"room_finished","callId":"RM_nHPUfmxXrHry",)"
-            R"("endedReason":"ROOM_END_API_DELETE","startedAt":"2024-11-23T08:18:00.412Z",)"
-            R"("endedAt":"2024-11-23T08:20:00.000Z","durationSeconds":119.588,"agentId":"support-v2",)"
-            R"("variables":{"roomName":"call-_+14155550123_aZ8k","eventId":"EV_3qz9XkQdW2bL",)"
-            R"("roomMetadata":{"agent_id":"support-v2","campaign":"renewals","priority":2}}})");
-}
-
 TEST(LiveKitTimes, CreationTimeInSecondsWithoutTheMillis) {
   AdapterRun run(map_livekit, replaced(room_finished(), R"(,"creationTimeMs":"1732349880412")", ""));
   ASSERT_EQ(run.verdict(), Verdict::end_of_call);

@@ -51,18 +51,6 @@ TEST(VoiceInfraCompleted, FieldByField) {
   EXPECT_EQ(r.cost, std::nullopt);
 }
 
-TEST(VoiceInfraCompleted, BecomesTheUnifiedRecord) {
-  AdapterRun run(map_voiceinfra, read_fixture("voiceinfra/call-failed.json"));
-  ASSERT_EQ(run.verdict(), Verdict::end_of_call);
-  EXPECT_EQ(run.problems(), Problems{});
-  EXPECT_EQ(run.record_json(),
-            R"({"receivedAt":"1970-01-01T00:00:00.000Z","event":"call.completed","callId":"call_2a7d4f9c1b6e",)"
-            R"("outcome":"failed","startedAt":"2026-03-02T16:20:00.000Z","endedAt":"2026-03-02T16:20:31.000Z",)"
-            R"("durationSeconds":0,"fromNumber":"+14155559876","toNumber":"+14155550177",)"
-            R"("agentId":"agt_5c2e8b1f7a3d","summary":"The call could not be connected.",)"
-            R"("variables":{"extracted_data":{}}})");
-}
-
 TEST(VoiceInfraEvent, FromTheHeaderWhenTheBodyHasNone) {
   for (const char* name : {"X-VoiceInfra-Event", "x-voiceinfra-event"}) {
     AdapterRun run(map_voiceinfra, without_event(completed()), {{name, "call.completed"}});
