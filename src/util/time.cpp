@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <chrono>
 #include <cstddef>
 #include <limits>
 
@@ -13,50 +14,17 @@ constexpr std::int64_t kMillisPerSecond = 1000;
 constexpr std::int64_t kSecondsPerDay = 86400;
 constexpr std::int64_t kMillisPerDay = kSecondsPerDay * kMillisPerSecond;
 
-// Howard Hinnant's days_from_civil / civil_from_days: proleptic Gregorian
-// calendar, day 0 is 1970-01-01, exact for every year here. Used instead of
-// timegm/gmtime so that neither the C library's locale nor TZ takes part.
-constexpr std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2 ? 1 : 0;
-  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto year_of_era = static_cast<unsigned>(year - era * 400);               // [0, 399]
-  const unsigned day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;  // [0, 365]
-  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + static_cast<std::int64_t>(day_of_era) - 719468;
-}
+namespace chrono = std::chrono;
 
-struct CivilDate {
-  std::int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-constexpr CivilDate civil_from_days(std::int64_t days) {
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto day_of_era = static_cast<unsigned>(days - era * 146097);  // [0, 146096]
-  const unsigned year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;  // [0, 399]
-  const unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const unsigned shifted_month = (5 * day_of_year + 2) / 153;  // March is 0
-  const unsigned day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-  const unsigned month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
-  const std::int64_t year = static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0);
-  return {year, month, day};
+// Days since 1970-01-01 of a proleptic Gregorian date, through <chrono>'s
+// calendar (not timegm/gmtime, so that neither the C library's locale nor TZ
+// takes part).
+constexpr std::int64_t days_from_civil(int year, unsigned month, unsigned day) {
+  return chrono::sys_days(chrono::year(year) / chrono::month(month) / chrono::day(day)).time_since_epoch().count();
 }
 
 static_assert(days_from_civil(1970, 1, 1) == 0);
 static_assert(days_from_civil(2000, 3, 1) == 11017);
-static_assert(civil_from_days(-1).year == 1969 && civil_from_days(-1).day == 31);
-
-constexpr bool is_leap_year(std::int64_t year) {
-  return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-}
-
-constexpr unsigned days_in_month(std::int64_t year, unsigned month) {
-  constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && is_leap_year(year) ? 29 : kDays[month - 1];
-}
 
 // The range that formats as exactly 24 characters: years 0000 to 9999.
 constexpr UnixMillis kFirstFormattable = days_from_civil(0, 1, 1) * kMillisPerDay;
@@ -167,7 +135,9 @@ std::optional<UnixMillis> parse_iso8601(std::string_view text) {
   unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
   const bool date = in.digits(4, year) && in.skip('-') && in.digits(2, month) && in.skip('-') &&
                     in.digits(2, day);
-  if (!date || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return std::nullopt;
+  if (!date || !(chrono::year(static_cast<int>(year)) / chrono::month(month) / chrono::day(day)).ok()) {
+    return std::nullopt;
+  }
   const bool time = in.skip_any_of("Tt ") && in.digits(2, hour) && in.skip(':') && in.digits(2, minute) &&
                     in.skip(':') && in.digits(2, second);
   // 60 is a leap second; it reads as the first second of the next minute.
@@ -176,7 +146,7 @@ std::optional<UnixMillis> parse_iso8601(std::string_view text) {
   std::int64_t offset = 0;
   if (!read_offset_seconds(in, offset) || !in.at_end()) return std::nullopt;
 
-  const std::int64_t seconds = days_from_civil(year, month, day) * kSecondsPerDay + hour * 3600 +
+  const std::int64_t seconds = days_from_civil(static_cast<int>(year), month, day) * kSecondsPerDay + hour * 3600 +
                                minute * 60 + second - offset;
   return seconds * kMillisPerSecond + millis;
 }
@@ -186,25 +156,21 @@ std::size_t format_rfc3339(UnixMillis t, char* out) {
   // that the output keeps its fixed width.
   if (t < kFirstFormattable) t = kFirstFormattable;
   if (t > kLastFormattable) t = kLastFormattable;
-  // Floor division: -1 ms is 1969-12-31T23:59:59.999Z, not a day later.
-  std::int64_t days = t / kMillisPerDay;
-  std::int64_t millis_of_day = t % kMillisPerDay;
-  if (millis_of_day < 0) {
-    millis_of_day += kMillisPerDay;
-    --days;
-  }
-  const CivilDate date = civil_from_days(days);
-  const std::int64_t seconds_of_day = millis_of_day / kMillisPerSecond;
+  // floor: -1 ms is 1969-12-31T23:59:59.999Z, not a day later.
+  const chrono::sys_time<chrono::milliseconds> at{chrono::milliseconds(t)};
+  const chrono::sys_days day = chrono::floor<chrono::days>(at);
+  const chrono::year_month_day date(day);
+  const chrono::hh_mm_ss<chrono::milliseconds> clock(at - day);
 
   //            0123456789012345678901234
   char text[] = "0000-00-00T00:00:00.000Z";
-  put_digits(text, date.year, 4);
-  put_digits(text + 5, date.month, 2);
-  put_digits(text + 8, date.day, 2);
-  put_digits(text + 11, seconds_of_day / 3600, 2);
-  put_digits(text + 14, seconds_of_day / 60 % 60, 2);
-  put_digits(text + 17, seconds_of_day % 60, 2);
-  put_digits(text + 20, millis_of_day % kMillisPerSecond, 3);
+  put_digits(text, static_cast<int>(date.year()), 4);
+  put_digits(text + 5, static_cast<unsigned>(date.month()), 2);
+  put_digits(text + 8, static_cast<unsigned>(date.day()), 2);
+  put_digits(text + 11, clock.hours().count(), 2);
+  put_digits(text + 14, clock.minutes().count(), 2);
+  put_digits(text + 17, clock.seconds().count(), 2);
+  put_digits(text + 20, clock.subseconds().count(), 3);
   constexpr std::size_t kLength = sizeof(text) - 1;
   static_assert(kLength == 24);
   for (std::size_t i = 0; i < kLength; ++i) out[i] = text[i];
