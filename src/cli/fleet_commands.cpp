@@ -2,7 +2,9 @@
 // objects, the calls the stream holds, and a node's figures.
 #include <simdjson.h>
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/endpoint_records.h"
@@ -99,11 +101,21 @@ int fleet_calls(const Cli& cli, const Args& args, std::span<const std::string> o
   so.Config.Heartbeat = 1'000'000'000;  // ns: a stalled consumer is noticed and recreated within seconds
   natsSubscription* sub = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
-  try {
-    fleet::check(js_SubscribeSync(&sub, js, fleet::kCallsSubjects, nullptr, &so, &code), "cannot read the stream",
-                 code);
-  } catch (const fleet::NatsError& e) {
-    throw CommandError(e.what());
+  // Creating the consumer times out while the stream elects a leader (or
+  // its leader is busy recreating the nodes' replica consumers): retry
+  // within the same bound as a stalled read.
+  for (int waited_ms = 0;; waited_ms += kReadWaitMs) {
+    natsStatus st = js_SubscribeSync(&sub, js, fleet::kCallsSubjects, nullptr, &so, &code);
+    if (st == NATS_TIMEOUT && waited_ms < kReadStallLimitMs) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(kReadWaitMs));
+      continue;
+    }
+    try {
+      fleet::check(st, "cannot read the stream", code);
+    } catch (const fleet::NatsError& e) {
+      throw CommandError(e.what());
+    }
+    break;
   }
   simdjson::dom::parser parser;
   Table table({"SEQ", "NODE", "RECORD", "CALL", "SUBJECT"});
@@ -185,6 +197,10 @@ int fleet_status(const Cli& cli, const Args&, std::span<const std::string> opera
     w.key("oldestUnshippedAgeSeconds").number(s->oldest_unshipped_at ? static_cast<double>(now - s->oldest_unshipped_at) / 1000.0 : 0.0);
     w.field("shippedThrough", record_id(s->shipped_through));
     write_time(w, "lastAckAt", s->last_ack_at);
+    w.field("replica", s->replica ? "on" : "off");
+    w.key("replicaThrough").integer(static_cast<std::int64_t>(s->replica_through));
+    w.key("replicaPending").integer(static_cast<std::int64_t>(s->replica_pending));
+    write_time(w, "replicaAppliedAt", s->replica_applied_at);
     w.end_object();
     doc.print(*cli.out);
     return 0;
@@ -197,6 +213,10 @@ int fleet_status(const Cli& cli, const Args&, std::span<const std::string> opera
                               (s->unshipped ? ", oldest received " + age(s->oldest_unshipped_at, now) : "")},
       {"shipped through", record_id(s->shipped_through)},
       {"last ack", age(s->last_ack_at, now)},
+      {"replica", s->replica ? "stream applied through " + std::to_string(s->replica_through) + ", " +
+                                   std::to_string(s->replica_pending) + " pending, last batch " +
+                                   age(s->replica_applied_at, now)
+                             : std::string("off (this node holds its own calls only)")},
   });
   return 0;
 }

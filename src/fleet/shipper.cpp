@@ -41,9 +41,17 @@ void Shipper::read_batch() {
     StoredCall call;
     if (decode_stored_call(lmdb::view(v), call)) {
       call.sequence = bytes::get_u64be(static_cast<const char*>(k.mv_data));
-      Outgoing o{call.sequence, {}, key_hash(idempotency_key_of(call)), std::string(call.json)};
-      o.subject = call_subject(call.org, o.hash);
-      batch.push_back(std::move(o));
+      const std::string key = idempotency_key_of(call);
+      if (is_replicated(txn, store_, key, call.sequence)) {
+        // Another node's call, applied from the stream: it is there.
+        Outgoing o{call.sequence, {}, {}, {}};
+        o.ack = Outgoing::Ack::duplicate;
+        batch.push_back(std::move(o));
+      } else {
+        Outgoing o{call.sequence, {}, key_hash(key), std::string(call.json)};
+        o.subject = call_subject(call.org, o.hash);
+        batch.push_back(std::move(o));
+      }
     } else {
       // A record this build cannot read: passed over as shipped (its
       // sequence rides on the next acknowledged one, or alone below).

@@ -1,12 +1,13 @@
 // voxfra-fleet: one per node of a fleet (docs/fleet.md). Ships the node's
 // calls to the VOXFRA_CALLS stream from a cursor kept in the node's store,
+// applies the stream's calls of other nodes into the store (the replica),
 // and mirrors the voxfra_endpoints bucket into the node's `endpoints`.
 // NGINX never talks to NATS: this process does, beside it, writing the
 // node's LMDB the way the CLI does (short transactions of its own, none
 // held across a network wait).
 //   voxfra-fleet --db DIR --node NAME --nats URL[,URL...]
 //                [--nats-user U --nats-password-file F] [--nats-ca FILE]
-//                [--batch N] [--ack-wait MS]
+//                [--batch N] [--ack-wait MS] [--reconcile-interval D] [--no-replica]
 // Exit status: 0 stopped (SIGTERM, SIGINT), 1 failed, 2 called wrongly.
 #include <signal.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "fleet/mirror.h"
 #include "fleet/nats_args.h"
 #include "fleet/nats_client.h"
+#include "fleet/replica.h"
 #include "fleet/shipper.h"
 #include "store/fleet_state.h"
 #include "store/lmdb_util.h"
@@ -35,13 +37,13 @@ namespace {
 
 constexpr std::string_view kUsage =
     "usage: voxfra-fleet --db DIR --node NAME --nats URL[,URL...] [--nats-user U --nats-password-file F]\n"
-    "                    [--nats-ca FILE] [--batch N] [--ack-wait MS] [--reconcile-interval 10s]\n";
+    "                    [--nats-ca FILE] [--batch N] [--ack-wait MS] [--reconcile-interval 10s] [--no-replica]\n";
 // --help: the usage and what each option means (its man page, voxfra-fleet(8),
 // is made from this text by scripts/man-page).
 constexpr std::string_view kOptionHelp =
     "\nShips this node's calls to the VOXFRA_CALLS stream of a NATS JetStream cluster, from a cursor\n"
-    "kept in the node's store, and mirrors the voxfra_endpoints bucket into the node's endpoints,\n"
-    "until SIGTERM or SIGINT. Run it as the store's owner (NGINX's workers' user).\n"
+    "kept in the node's store, applies the other nodes' calls from the stream into the store, and\n"
+    "mirrors the voxfra_endpoints bucket into the node's endpoints, until SIGTERM or SIGINT. Run it as the store's owner (NGINX's workers' user).\n"
     "\nOptions:\n"
     "  --db DIR                  the node's store (the directory NGINX's voxfra_store names)\n"
     "  --node NAME               this node's name in the fleet (letters, digits, '.', '_', '-'; at most 64)\n"
@@ -51,6 +53,8 @@ constexpr std::string_view kOptionHelp =
     "  --batch N                 records read from the store per batch (default 512)\n"
     "  --ack-wait MS             how long to wait for the stream's acknowledgements (default 5000)\n"
     "  --reconcile-interval D    how often the endpoints mirror takes a full snapshot (default 10s)\n"
+    "  --no-replica              do not apply the stream into the store: the node then holds, lists and\n"
+    "                            answers duplicate for its own calls only\n"
     "  -h, --help                show this help\n"
     "  --version                 print the release\n"
     "\nExit status: 0 stopped (SIGTERM, SIGINT), 1 failed, 2 called wrongly.\n";
@@ -74,6 +78,7 @@ struct Settings {
   // A full snapshot of the endpoints bucket this often (a stalled watcher
   // is replaced within it).
   std::int64_t reconcile_interval_ms = 10000;
+  bool replica = true;  // apply the stream's calls into the store
 };
 
 bool valid_node_name(std::string_view name) {
@@ -105,7 +110,7 @@ Settings read_settings(int argc, char** argv) {
     return print;
   }
   cli::allow_only(args, "voxfra-fleet",
-                  "node batch ack-wait reconcile-interval nats nats-user nats-password-file nats-ca");
+                  "node batch ack-wait reconcile-interval nats nats-user nats-password-file nats-ca no-replica");
   if (!args.words.empty()) throw cli::UsageError("voxfra-fleet takes no argument \"" + args.words.front() + "\"");
   Settings s;
   if (auto db = args.value("db")) s.db = *db;
@@ -117,6 +122,7 @@ Settings read_settings(int argc, char** argv) {
   s.nats = nats_settings(args, "voxfra-fleet " + s.node);
   s.batch = static_cast<std::size_t>(positive_number(args, "batch", kDefaultBatch, 65536));
   s.ack_wait_ms = positive_number(args, "ack-wait", kDefaultAckWaitMs, 600000);
+  s.replica = !args.has("no-replica");
   if (auto v = args.value("reconcile-interval")) {
     auto seconds = parse_duration_seconds(*v);
     if (!seconds || *seconds <= 0 || *seconds > 3600) {
@@ -172,15 +178,29 @@ class Daemon {
         log_.error(std::string("endpoints mirror stopped: ") + e.what());
       }
     });
+    std::thread replicating;
+    auto join_all = [&] {
+      mirroring.join();
+      if (replicating.joinable()) replicating.join();
+    };
     try {
       wait_for_stream();
+      if (s_.replica && !g_stop) {
+        replicating = std::thread([&] {
+          try {
+            Replica(*store_, *nats_, log_, s_.batch).run(g_stop, link_generation_);
+          } catch (const std::exception& e) {
+            log_.error(std::string("replica stopped: ") + e.what());
+          }
+        });
+      }
       if (!g_stop) ship();
     } catch (...) {
       g_stop = true;
-      mirroring.join();
+      join_all();
       throw;
     }
-    mirroring.join();
+    join_all();
     save_link("stopped");
     log_.info("stopped");
     return 0;
@@ -198,6 +218,7 @@ class Daemon {
       fleet_put(txn, *store_, fleet_key::node, s_.node);
       fleet_put_u64(txn, *store_, fleet_key::pid, static_cast<std::uint64_t>(::getpid()));
       if (!shipped_cursor(txn, *store_)) fleet_put_u64(txn, *store_, fleet_key::shipped, 0);
+      fleet_put(txn, *store_, fleet_key::replica, s_.replica ? "on" : "off");
       fleet_put(txn, *store_, fleet_key::link, "connecting");
       fleet_put_u64(txn, *store_, fleet_key::link_since, static_cast<std::uint64_t>(now_millis()));
     });

@@ -199,6 +199,15 @@ std::string write_prometheus(const Page& page) {
     t.sample("voxfra_fleet_oldest_unshipped_timestamp_seconds", {}, seconds(f->oldest_unshipped_at));
     t.family("voxfra_fleet_last_ack_timestamp_seconds", "gauge", "When the stream last acknowledged a record.");
     t.sample("voxfra_fleet_last_ack_timestamp_seconds", {}, seconds(f->last_ack_at));
+    t.family("voxfra_fleet_replica_enabled", "gauge", "1 when voxfra-fleet applies the stream into this node's store.");
+    t.sample("voxfra_fleet_replica_enabled", {}, f->replica ? 1 : 0);
+    t.family("voxfra_fleet_replica_stream_sequence", "gauge", "The stream sequence the replica applied through.");
+    t.sample("voxfra_fleet_replica_stream_sequence", {}, f->replica_through);
+    t.family("voxfra_fleet_replica_pending_messages", "gauge",
+             "Stream messages after the replica's cursor, as the stream said at its last batch.");
+    t.sample("voxfra_fleet_replica_pending_messages", {}, f->replica_pending);
+    t.family("voxfra_fleet_replica_applied_timestamp_seconds", "gauge", "When the replica last applied a batch.");
+    t.sample("voxfra_fleet_replica_applied_timestamp_seconds", {}, seconds(f->replica_applied_at));
   }
   return t.take();
 }

@@ -1,6 +1,7 @@
 #include "store/fleet_state.h"
 
 #include "store/bytes.h"
+#include "store/call_index.h"
 #include "store/lmdb_util.h"
 
 namespace voxfra {
@@ -49,6 +50,16 @@ std::optional<std::string> mirrored_by(MDB_txn* txn, const Store& store) {
   return std::string(*node);
 }
 
+bool is_replicated(MDB_txn* txn, const Store& store, std::string_view idempotency_key, std::uint64_t sequence) {
+  MDB_val k = lmdb::val(idempotency_key), v;
+  if (idempotency_key.empty()) return false;
+  int rc = mdb_get(txn, store.callidx_dbi(), &k, &v);
+  if (rc == MDB_NOTFOUND) return false;
+  lmdb::check(rc, "cannot read the call index");
+  auto entry = call_index::decode(lmdb::view(v));
+  return entry && entry->replicated && entry->sequence == sequence;
+}
+
 std::optional<FleetStatus> read_fleet_status(MDB_txn* txn, const Store& store) {
   auto node = fleet_get(txn, store, fleet_key::node);
   if (!node) return std::nullopt;
@@ -60,6 +71,11 @@ std::optional<FleetStatus> read_fleet_status(MDB_txn* txn, const Store& store) {
   s.mirror_updated_at = static_cast<UnixMillis>(fleet_get_u64(txn, store, fleet_key::mirror_updated).value_or(0));
   s.last_ack_at = static_cast<UnixMillis>(fleet_get_u64(txn, store, fleet_key::last_ack).value_or(0));
   s.shipped_through = fleet_get_u64(txn, store, fleet_key::shipped).value_or(0);
+  s.replica = fleet_get(txn, store, fleet_key::replica) == std::optional<std::string_view>("on");
+  s.replica_through = fleet_get_u64(txn, store, fleet_key::replica_through).value_or(0);
+  s.replica_pending = fleet_get_u64(txn, store, fleet_key::replica_pending).value_or(0);
+  s.replica_applied_at =
+      static_cast<UnixMillis>(fleet_get_u64(txn, store, fleet_key::replica_applied_at).value_or(0));
 
   MDB_stat stat;
   lmdb::check(mdb_stat(txn, store.endpoints_dbi(), &stat), "cannot count the endpoints");

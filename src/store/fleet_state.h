@@ -11,6 +11,10 @@
 //   mirror_updated     i64 LE ms: the last endpoint change mirrored, or
 //                      snapshot that confirmed the mirror
 //   rev/<slug>         u64 LE: the bucket revision the mirrored endpoint has
+//   replica            "on" or "off": whether the daemon applies the stream
+//   replica_through    u64 LE: every stream message up to this sequence is applied
+//   replica_pending    u64 LE: messages after it, as the stream said at the last batch
+//   replica_applied_at i64 LE ms: when the replica last applied a batch
 // Nothing here knows of NATS.
 #pragma once
 #include <cstdint>
@@ -32,6 +36,10 @@ inline constexpr std::string_view link_since = "link_since";
 inline constexpr std::string_view pid = "pid";
 inline constexpr std::string_view mirror_updated = "mirror_updated";
 inline constexpr std::string_view revision_prefix = "rev/";
+inline constexpr std::string_view replica = "replica";
+inline constexpr std::string_view replica_through = "replica_through";
+inline constexpr std::string_view replica_pending = "replica_pending";
+inline constexpr std::string_view replica_applied_at = "replica_applied_at";
 }  // namespace fleet_key
 
 // Reads: nullopt when absent (or the store has no `fleet` database yet).
@@ -49,6 +57,11 @@ std::optional<std::uint64_t> shipped_cursor(MDB_txn* txn, const Store& store);
 // The node's name when voxfra-fleet mirrors this store's endpoints.
 std::optional<std::string> mirrored_by(MDB_txn* txn, const Store& store);
 
+// Whether the record at `sequence` was applied by the replica from another
+// node's copy (its call index entry says so): the shipper passes it over,
+// the stream has it already.
+bool is_replicated(MDB_txn* txn, const Store& store, std::string_view idempotency_key, std::uint64_t sequence);
+
 // `voxfra fleet status` and the voxfra_fleet_* metrics.
 struct FleetStatus {
   std::string node;
@@ -61,6 +74,10 @@ struct FleetStatus {
   std::uint64_t unshipped = 0;          // records after it
   UnixMillis oldest_unshipped_at = 0;   // received at; 0 when none waits
   UnixMillis last_ack_at = 0;
+  bool replica = false;                 // the daemon applies the stream
+  std::uint64_t replica_through = 0;    // the stream sequence applied through
+  std::uint64_t replica_pending = 0;    // stream messages after it
+  UnixMillis replica_applied_at = 0;
 };
 // nullopt when the store is no fleet node. Throws StoreError.
 std::optional<FleetStatus> read_fleet_status(MDB_txn* txn, const Store& store);

@@ -4,14 +4,13 @@
 #include <string>
 
 #include "store/bytes.h"
+#include "store/call_index.h"
 #include "store/fleet_state.h"
 #include "store/lmdb_util.h"
 
 namespace voxfra {
 
 namespace {
-
-constexpr std::size_t kCallIndexValueSize = 16;  // u64 sequence, i64 stored-at (store.cpp)
 
 // One transaction: a write one that commits when it is done, or (dry run)
 // the read one the whole walk shares.
@@ -65,10 +64,6 @@ void remove(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
   lmdb::check(mdb_del(txn, dbi, &k, nullptr), "cannot delete");
 }
 
-std::uint64_t index_sequence(const MDB_val& v) { return bytes::get_u64le(static_cast<const char*>(v.mv_data)); }
-UnixMillis index_stored_at(const MDB_val& v) {
-  return static_cast<UnixMillis>(bytes::get_u64le(static_cast<const char*>(v.mv_data) + 8));
-}
 
 // The record `call` (at `sequence`) and its call-index entry when that
 // still names it (a later delivery, past the idempotency window, may have
@@ -80,7 +75,9 @@ void delete_call(Batch& b, Store& store, const StoredCall& call, std::string_vie
   MDB_val k = lmdb::val(key_scratch), v;
   int rc = mdb_get(b.get(), store.callidx_dbi(), &k, &v);
   if (rc != 0 && rc != MDB_NOTFOUND) lmdb::fail("cannot read the call index", rc);
-  if (rc == 0 && v.mv_size == kCallIndexValueSize && index_sequence(v) == call.sequence) {
+  std::optional<call_index::Entry> entry;
+  if (rc == 0) entry = call_index::decode(lmdb::view(v));
+  if (entry && entry->sequence == call.sequence) {
     if (b.write()) remove(b.get(), store.callidx_dbi(), key_scratch);
     ++result.keys;
   }
@@ -171,9 +168,10 @@ void prune_orphan_keys(Store& store, const PruneOptions& o, std::optional<Batch>
       ++looked;
       resume.assign(static_cast<const char*>(k.mv_data), k.mv_size);
       resume.push_back('\0');  // the smallest key after this one
-      if (v.mv_size != kCallIndexValueSize || index_stored_at(v) >= o.before) continue;
+      auto entry = call_index::decode(lmdb::view(v));
+      if (!entry || entry->stored_at >= o.before) continue;
       char record_key[8];
-      bytes::put_u64be(record_key, index_sequence(v));
+      bytes::put_u64be(record_key, entry->sequence);
       if (exists(b.get(), store.calls_dbi(), std::string_view(record_key, 8))) continue;
       if (b.write()) remove(b.get(), store.callidx_dbi(), std::string_view(resume).substr(0, resume.size() - 1));
       ++result.keys;

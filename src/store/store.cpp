@@ -3,9 +3,11 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <functional>
 #include <new>
 
 #include "store/bytes.h"
+#include "store/call_index.h"
 #include "store/lmdb_util.h"
 #include "util/version.h"
 
@@ -16,7 +18,6 @@ namespace {
 constexpr std::uint64_t kNewEnvironmentMapSize = 4ull << 30;  // 4 GiB
 constexpr unsigned kMaxDatabases = 16;                         // eight in use, room to grow
 constexpr std::string_view kSchemaKey = "schema";
-constexpr std::size_t kCallIndexValueSize = 16;  // u64 sequence, i64 stored-at
 
 std::string quoted(const std::string& path) { return "\"" + path + "\""; }
 
@@ -71,24 +72,32 @@ int last_sequence(MDB_txn* txn, MDB_dbi calls, std::uint64_t& out) {
   return 0;
 }
 
-// The sequence of the call stored under `key` within the window, if any.
-int find_recent(MDB_txn* txn, MDB_dbi callidx, std::string_view key, UnixMillis now,
-                std::int64_t window_ms, std::optional<std::uint64_t>& out) {
+// The call index's entry for `key`, if it has one this build reads.
+int find_indexed(MDB_txn* txn, MDB_dbi callidx, std::string_view key, std::optional<call_index::Entry>& out) {
   out.reset();
   MDB_val k = lmdb::val(key), v;
   int rc = mdb_get(txn, callidx, &k, &v);
   if (rc == MDB_NOTFOUND) return 0;
   if (rc != 0) return rc;
   // An entry of another shape is not ours to trust; the append overwrites it.
-  if (v.mv_size != kCallIndexValueSize) return 0;
-  const char* p = static_cast<const char*>(v.mv_data);
-  auto stored_at = static_cast<UnixMillis>(bytes::get_u64le(p + 8));
-  if (now - stored_at < window_ms) out = bytes::get_u64le(p);
+  out = call_index::decode(lmdb::view(v));
   return 0;
 }
 
+// The record id a delivery of the call stored under `key` within the
+// window is answered with, if any.
+int find_recent(MDB_txn* txn, MDB_dbi callidx, std::string_view key, UnixMillis now,
+                std::int64_t window_ms, std::optional<std::uint64_t>& out) {
+  out.reset();
+  std::optional<call_index::Entry> entry;
+  int rc = find_indexed(txn, callidx, key, entry);
+  if (rc == 0 && entry && now - entry->stored_at < window_ms) out = entry->answer;
+  return rc;
+}
+
+// Appends `call` under `sequence`, indexed as stored at `stored_at`.
 int append_one(MDB_txn* txn, MDB_dbi calls, MDB_dbi callidx, PendingCall& call,
-               std::uint64_t sequence, UnixMillis now) {
+               std::uint64_t sequence, UnixMillis stored_at) {
   char key_bytes[8];
   bytes::put_u64be(key_bytes, sequence);
   MDB_val key{sizeof key_bytes, key_bytes};
@@ -97,11 +106,10 @@ int append_one(MDB_txn* txn, MDB_dbi calls, MDB_dbi callidx, PendingCall& call,
   if (rc != 0) return rc;
   encode_stored_call(call, sequence, static_cast<char*>(value.mv_data));
 
-  char index_bytes[kCallIndexValueSize];
-  bytes::put_u64le(index_bytes, sequence);
-  bytes::put_u64le(index_bytes + 8, static_cast<std::uint64_t>(now));
+  call_index::Entry entry{sequence, stored_at, call.replicated_sequence, call.replicated_sequence != 0};
+  char index_bytes[call_index::kReplicatedSize];
   MDB_val index_key = lmdb::val(call.idempotency_key);
-  MDB_val index_value{sizeof index_bytes, index_bytes};
+  MDB_val index_value{call_index::encode(entry, index_bytes), index_bytes};
   return mdb_put(txn, callidx, &index_key, &index_value, 0);
 }
 
@@ -227,6 +235,37 @@ int append_in_one_txn(MDB_env* env, MDB_dbi calls_db, MDB_dbi callidx, PendingCa
   return guard.commit();
 }
 
+int append_replicated_in_one_txn(MDB_env* env, MDB_dbi calls_db, MDB_dbi callidx, PendingCall* const* calls,
+                                 std::size_t count, const std::function<void(MDB_txn*)>& in_txn) {
+  MDB_txn* txn = nullptr;
+  int rc = mdb_txn_begin(env, nullptr, 0, &txn);
+  if (rc != 0) return rc;
+  lmdb::AbortGuard guard(txn);
+  std::uint64_t last = 0;
+  rc = last_sequence(txn, calls_db, last);
+  if (rc != 0) return rc;
+  for (std::size_t i = 0; i < count; ++i) {
+    PendingCall& call = *calls[i];
+    if (call.result == PendingCall::Result::failed) continue;
+    // Any entry, however old: the stream holds each key once, so a key
+    // indexed here is that call, stored here first or applied before.
+    std::optional<call_index::Entry> indexed;
+    rc = find_indexed(txn, callidx, call.idempotency_key, indexed);
+    if (rc != 0) return rc;
+    if (indexed) {
+      call.result = PendingCall::Result::duplicate;
+      call.sequence = indexed->sequence;
+      continue;
+    }
+    rc = append_one(txn, calls_db, callidx, call, last + 1, call.received_at);
+    if (rc != 0) return rc;
+    call.result = PendingCall::Result::stored;
+    call.sequence = ++last;
+  }
+  if (in_txn) in_txn(txn);
+  return guard.commit();
+}
+
 }  // namespace
 
 Store::Store(const StoreOptions& options) : path_(options.path) {
@@ -295,6 +334,17 @@ void Store::append_calls(PendingCall* const* calls, std::size_t count, UnixMilli
     calls[i]->sequence = 0;
     if (calls[i]->error.ok()) calls[i]->error = StoreStatus::from_code(rc);
   }
+}
+
+void Store::append_replicated(PendingCall* const* calls, std::size_t count,
+                              const std::function<void(MDB_txn*)>& in_txn) {
+  for (std::size_t i = 0; i < count; ++i) {
+    calls[i]->result = key_fits(env_, calls[i]->idempotency_key) ? PendingCall::Result::pending
+                                                                  : PendingCall::Result::failed;
+    calls[i]->sequence = 0;
+  }
+  int rc = append_replicated_in_one_txn(env_, calls_, callidx_, calls, count, in_txn);
+  if (rc != 0) lmdb::fail("cannot store the replicated calls", rc);
 }
 
 StoreStatus Store::add_stats(const std::pair<std::string, EndpointStats>* deltas, std::size_t count) {

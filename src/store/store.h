@@ -2,7 +2,8 @@
 // named databases
 //   endpoints  slug -> endpoint record (store/endpoint.h)
 //   calls      u64 big-endian sequence -> stored call (StoredCall, below)
-//   callidx    idempotency key -> u64 sequence, i64 stored-at ms
+//   callidx    idempotency key -> u64 sequence, i64 stored-at ms[, u64 the
+//              storing node's sequence] (store/call_index.h)
 //   stats      endpoint slug -> counters (EndpointStats)
 //   meta       "schema" -> u32 schema version
 //   reqlog     endpoint id, time -> request history entry (store/request_log.h);
@@ -18,6 +19,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -79,6 +81,9 @@ struct PendingCall {
   std::string_view client;
   std::string_view call_id;
   std::string_view event;
+  // A call another node stored, applied from the fleet's stream: the
+  // sequence it has there, which a duplicate is answered with. 0: ours.
+  std::uint64_t replicated_sequence = 0;
 
   enum class Result : std::uint8_t { pending, stored, duplicate, failed };
   Result result = Result::pending;
@@ -120,6 +125,17 @@ class Store {
   // respect to other writers (LMDB serializes them); never throws.
   void append_calls(PendingCall* const* calls, std::size_t count, UnixMillis now,
                     std::int64_t window_ms);
+
+  // Appends calls other nodes stored, from the fleet's stream (docs/fleet.md),
+  // in one write transaction: a call whose key the index holds at all
+  // becomes `duplicate` (sequence: the record here) and is not stored
+  // again; each other one is appended under the next sequence, indexed as
+  // stored at its received_at and answered with its replicated_sequence.
+  // A call whose key does not fit is `failed` alone. `in_txn` runs in the
+  // same transaction before the commit (the replica's cursor). Throws
+  // StoreError, and then nothing was written.
+  void append_replicated(PendingCall* const* calls, std::size_t count,
+                         const std::function<void(MDB_txn*)>& in_txn);
 
   // Adds counter deltas (slug, delta) in one write transaction. Never throws.
   StoreStatus add_stats(const std::pair<std::string, EndpointStats>* deltas, std::size_t count);
@@ -249,5 +265,9 @@ std::size_t stored_call_size(const PendingCall& call);
 // Writes the stored form of `call` with sequence `seq` into `out` (exactly stored_call_size bytes).
 void encode_stored_call(const PendingCall& call, std::uint64_t seq, char* out);
 bool decode_stored_call(std::string_view bytes, StoredCall& out);
+// A stored record's JSON without its leading "id" member, as append_calls
+// takes it: a call copied from another node's store gets this node's id.
+// nullopt when `json` does not start with one.
+std::optional<std::string> record_without_id(std::string_view json);
 
 }  // namespace voxfra

@@ -130,6 +130,21 @@ void encode_stored_call(const PendingCall& call, std::uint64_t seq, char* out) {
   put_text(out, tail.members);
 }
 
+std::optional<std::string> record_without_id(std::string_view json) {
+  const std::size_t id_end = kIdPrefix.size() + kRecordIdSize;  // the id's closing quote
+  if (json.size() <= id_end + 1 || !json.starts_with(kIdPrefix) || json[id_end] != '"' ||
+      !parse_record_id(json.substr(kIdPrefix.size(), kRecordIdSize))) {
+    return std::nullopt;
+  }
+  std::string_view rest = json.substr(id_end + 1);  // ",members}" or "}"
+  if (rest.front() == ',') rest.remove_prefix(1);
+  std::string out;
+  out.reserve(rest.size() + 1);
+  out.push_back('{');
+  out.append(rest);
+  return out;
+}
+
 bool decode_stored_call(std::string_view encoded, StoredCall& out) {
   bytes::Reader in(encoded);
   if (in.u8() != kStoredCallVersion) return false;

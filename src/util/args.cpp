@@ -34,7 +34,7 @@ constexpr OptionSpec kOptions[] = {
     {"nats", true, false},       {"nats-user", true, false},  {"nats-password-file", true, false},
     {"nats-ca", true, false},    {"node", true, false},       {"replicas", true, false},
     {"max-age", true, false},    {"duplicate-window", true, false}, {"reconcile-interval", true, false},
-    {"ack-wait", true, false},
+    {"ack-wait", true, false},   {"no-replica", false, false},
 };
 
 constexpr std::string_view kGlobalOptions = "db json help";  // every command takes these

@@ -111,7 +111,11 @@ sub node_permissions {
                         "$JS.API.CONSUMER.CREATE.KV_voxfra_endpoints",
                         "$JS.API.CONSUMER.CREATE.KV_voxfra_endpoints.>",
                         "$JS.API.CONSUMER.DELETE.KV_voxfra_endpoints.>",
-                        "$JS.FC.KV_voxfra_endpoints.>"]
+                        "$JS.FC.KV_voxfra_endpoints.>",
+                        "$JS.API.CONSUMER.CREATE.VOXFRA_CALLS",
+                        "$JS.API.CONSUMER.CREATE.VOXFRA_CALLS.>",
+                        "$JS.API.CONSUMER.DELETE.VOXFRA_CALLS.>",
+                        "$JS.FC.VOXFRA_CALLS.>"]
             }
             subscribe: { allow: ["_INBOX.>"] }
         }
@@ -335,8 +339,9 @@ sub start_posting {
             my $body = $JSON->encode({ callId => "$prefix-$i", startedAt => '2026-11-23T10:00:00Z',
                                        durationSeconds => 30, transcript => "call $prefix-$i" });
             my $res = eval { $t->post($path, $body) };
-            printf $out "%s %s %s\n", "$prefix-$i", $res ? $res->{status} : 0,
-                $res && $res->{json} ? $res->{json}{status} // '-' : '-';
+            printf $out "%s %s %s %s\n", "$prefix-$i", $res ? $res->{status} : 0,
+                $res && $res->{json} ? $res->{json}{status} // '-' : '-',
+                $res && $res->{json} ? $res->{json}{recordId} // '-' : '-';
         }
         close $out;
         POSIX::_exit(0);   # no destructors: the parent owns the servers
@@ -344,14 +349,16 @@ sub start_posting {
     return { pid => $pid, file => $file };
 }
 
-# Waits for the poster; returns { accepted => n, duplicate => n, other => n }.
+# Waits for the poster; returns { accepted => n, duplicate => n, other => n,
+# answers => { call id => [status, record id] } }.
 sub finish_posting {
     my ($h) = @_;
     waitpid($h->{pid}, 0);
     my %n = (accepted => 0, duplicate => 0, other => 0);
     for my $line (split /\n/, VoxfraTest::slurp($h->{file})) {
-        my (undef, $code, $status) = split ' ', $line;
+        my ($call, $code, $status, $id) = split ' ', $line;
         $n{ $code == 200 && ($status eq 'accepted' || $status eq 'duplicate') ? $status : 'other' }++;
+        $n{answers}{$call} = [$status, $id];
     }
     return \%n;
 }

@@ -1,5 +1,6 @@
 // The fleet's pieces that need no NATS (docs/fleet.md): subject tokens and
-// key hashes, and the figures `voxfra fleet status` reads from the store.
+// key hashes, the figures `voxfra fleet status` reads from the store, and
+// the replica's appends (each key once, whatever the order).
 #include "fleet/fleet_names.h"
 #include "store/fleet_state.h"
 #include "store_harness.h"
@@ -54,6 +55,56 @@ TEST_F(StoreTest, FleetStatusCountsWhatTheCursorHasNotPassed) {
   EXPECT_EQ(s->shipped_through, 2u);
   EXPECT_EQ(s->unshipped, 3u);
   EXPECT_EQ(s->oldest_unshipped_at, 3000);
+}
+
+// Another node's copy of `c`, stored there as `origin`.
+void replicate(Store& store, std::vector<TestCall*> batch, std::uint64_t origin) {
+  std::vector<PendingCall*> calls;
+  for (TestCall* c : batch) {
+    c->call.replicated_sequence = origin++;
+    calls.push_back(&c->call);
+  }
+  store.append_replicated(calls.data(), calls.size(), nullptr);
+}
+
+TEST_F(StoreTest, ReplicaStoresEachKeyOnceWhateverTheOrder) {
+  Store store(options());
+  TestCall local("local"), applied("applied");
+  local.call.received_at = applied.call.received_at = 1000;
+  append(store, {&local}, 1000);
+  // The stream's copy of a call stored here: passed over.
+  TestCall local_copy("local");
+  local_copy.call.received_at = 1000;
+  replicate(store, {&local_copy}, 77);
+  EXPECT_EQ(local_copy.call.result, PendingCall::Result::duplicate);
+  EXPECT_EQ(local_copy.call.sequence, 1u);
+  // Another node's call: the next record id here, twice in one batch once.
+  TestCall again("applied");
+  again.call.received_at = 1000;
+  replicate(store, {&applied, &again}, 40);
+  EXPECT_EQ(applied.call.result, PendingCall::Result::stored);
+  EXPECT_EQ(applied.call.sequence, 2u);
+  EXPECT_EQ(again.call.result, PendingCall::Result::duplicate);
+  EXPECT_EQ(count_entries(store, store.calls_dbi()), 2u);
+  // A delivery here afterwards: duplicate, answered with the storing node's id.
+  TestCall delivered("applied");
+  append(store, {&delivered}, 2000);
+  EXPECT_EQ(delivered.call.result, PendingCall::Result::duplicate);
+  EXPECT_EQ(delivered.call.sequence, 40u);
+  TestCall local_again("local");
+  append(store, {&local_again}, 2000);
+  EXPECT_EQ(local_again.call.sequence, 1u);
+  // The shipper passes over the applied record only.
+  Txn txn(store, false);
+  EXPECT_TRUE(is_replicated(txn.get(), store, applied.key, 2));
+  EXPECT_FALSE(is_replicated(txn.get(), store, local.key, 1));
+}
+
+TEST(StoredCall, RecordWithoutIdIsWhatAppendTakes) {
+  EXPECT_EQ(record_without_id(R"({"id":"00000000000000ff","callId":"x"})"), std::string(R"({"callId":"x"})"));
+  EXPECT_EQ(record_without_id(R"({"id":"00000000000000ff"})"), std::string("{}"));
+  EXPECT_FALSE(record_without_id(R"({"callId":"x"})"));
+  EXPECT_FALSE(record_without_id(R"({"id":"zz000000000000ff","callId":"x"})"));
 }
 
 }  // namespace
