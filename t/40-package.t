@@ -119,6 +119,9 @@ like(`man -P cat voxfra 2>/dev/null`, qr/voxfra endpoint create --org O/, 'man v
 like(`bash -c '. /usr/share/bash-completion/completions/voxfra; COMP_WORDS=(voxfra endpoint ""); COMP_CWORD=2; _voxfra; echo \${COMPREPLY[*]}'`,
      qr/\bcreate\b.*\brotate-secret\b/, 'bash completes voxfra endpoint <TAB>');
 ok(-f '/usr/share/doc/voxfra/examples/voxfra.conf', 'the sample configuration is in the examples');
+# The README links docs/...; they resolve beside it.
+ok(-f '/usr/share/doc/voxfra/README.md' && -f '/usr/share/doc/voxfra/docs/design.md' && -f '/usr/share/doc/voxfra/docs/fleet.md',
+   'the design documents are beside the README, where its links point');
 is(`/usr/sbin/voxfra-fleet --version`, "voxfra-fleet $version\n", '/usr/sbin/voxfra-fleet is this release');
 like(`man -P cat 8 voxfra-fleet 2>/dev/null`, qr/--nats-ca FILE/, 'man 8 voxfra-fleet lists its options');
 SKIP: {
