@@ -22,7 +22,7 @@ ensure_packages() {
 # What building needs.
 VOXFRA_BUILD_PACKAGES=(build-essential cmake pkg-config nginx nginx-dev liblmdb-dev lmdb-utils
                        libssl-dev libsimdjson-dev googletest libgtest-dev libbenchmark-dev libpcre3-dev zlib1g-dev
-                       libnats-dev)
+                       libnats-dev libcurl4-openssl-dev)
 # What building the Debian packages needs besides (scripts/package).
 VOXFRA_PACKAGE_PACKAGES=(debhelper dpkg-dev fakeroot lintian)
 # What running the tests needs besides (Node.js signs payloads with the

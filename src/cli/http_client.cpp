@@ -1,51 +1,19 @@
 #include "cli/http_client.h"
 
+#include <curl/curl.h>
+#include <openssl/ssl.h>
 #include <strings.h>
 
-#include <algorithm>
 #include <charconv>
+#include <cstdlib>
+#include <memory>
 #include <optional>
 
-#include "cli/connection.h"
 #include "util/command_errors.h"
 
 namespace voxfra::cli {
 
 namespace {
-
-std::string where(const HttpUrl& url) { return url.host_header; }
-
-std::optional<std::size_t> parse_size(std::string_view text, int base);
-
-// The size of the whole response once its head has arrived and says how long
-// its body is (Content-Length), so that a server that keeps the connection
-// open anyway is not waited on; nullopt until then, or to read until close.
-std::optional<std::size_t> expected_size(std::string_view raw) {
-  const std::size_t head_end = raw.find("\r\n\r\n");
-  if (head_end == std::string_view::npos) return std::nullopt;
-  constexpr std::string_view kName = "\r\ncontent-length:";
-  std::string_view head = raw.substr(0, head_end + 2);
-  for (std::size_t at = 0; (at = head.find("\r\n", at)) != std::string_view::npos; at += 2) {
-    if (head.size() - at < kName.size() || strncasecmp(head.data() + at, kName.data(), kName.size()) != 0) continue;
-    std::string_view value = head.substr(at + kName.size());
-    value = value.substr(0, value.find("\r\n"));
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    if (auto length = parse_size(value, 10)) return head_end + 4 + *length;
-    return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-std::string receive_all(Connection& connection) {
-  std::string raw;
-  char buffer[16384];
-  for (;;) {
-    if (auto size = expected_size(raw); size && raw.size() >= *size) return raw;
-    const std::size_t n = connection.read_some(buffer, sizeof buffer);
-    if (n == 0) return raw;
-    raw.append(buffer, n);
-  }
-}
 
 std::optional<std::size_t> parse_size(std::string_view text, int base) {
   std::size_t value = 0;
@@ -54,61 +22,67 @@ std::optional<std::size_t> parse_size(std::string_view text, int base) {
   return value;
 }
 
-// RFC 9112 §7.1: size [; extensions] CRLF data CRLF ... 0 CRLF [trailers] CRLF.
-std::optional<std::string> dechunk(std::string_view body) {
-  std::string out;
-  for (;;) {
-    const std::size_t eol = body.find("\r\n");
-    if (eol == std::string_view::npos) return std::nullopt;
-    auto size = parse_size(body.substr(0, eol), 16);
-    if (!size) return std::nullopt;
-    body.remove_prefix(eol + 2);
-    if (*size == 0) return out;
-    if (body.size() < *size + 2) return std::nullopt;
-    out.append(body.substr(0, *size));
-    body.remove_prefix(*size + 2);
-  }
+// libcurl's process-wide setup, once, before the first handle.
+void init_curl_once() {
+  static const bool ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  if (!ready) throw CommandError("cannot set up the HTTP client (libcurl)");
 }
 
-HttpResponse parse_response(std::string_view raw, const HttpUrl& url) {
-  const std::string bad = "the answer of " + where(url) + " is not HTTP/1.x";
-  const std::size_t head_end = raw.find("\r\n\r\n");
-  if (!raw.starts_with("HTTP/1.") || head_end == std::string_view::npos) throw CommandError(bad);
-  std::string_view head = raw.substr(0, head_end);
-  HttpResponse response;
-
-  std::size_t eol = std::min(head.find("\r\n"), head.size());
-  std::string_view status_line = head.substr(0, eol);
-  // "HTTP/1.1 200 OK"
-  if (status_line.size() < 12 || status_line[8] != ' ') throw CommandError(bad);
-  auto status = parse_size(status_line.substr(9, 3), 10);
-  if (!status || *status < 100 || *status > 599) throw CommandError(bad);
-  response.status = static_cast<int>(*status);
-  if (status_line.size() > 13) response.reason = std::string(status_line.substr(13));
-
-  for (head.remove_prefix(std::min(eol + 2, head.size())); !head.empty();) {
-    eol = std::min(head.find("\r\n"), head.size());
-    std::string_view line = head.substr(0, eol);
-    head.remove_prefix(std::min(eol + 2, head.size()));
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
+// The head of the answer, a line at a time ("HTTP/1.1 202 Accepted", then
+// "Name: value"); a new status line (after a 1xx) starts over.
+std::size_t on_header_line(char* data, std::size_t size, std::size_t count, void* user) {
+  auto& response = *static_cast<HttpResponse*>(user);
+  std::string_view line(data, size * count);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.starts_with("HTTP/")) {
+    response.headers.clear();
+    const std::size_t code_at = line.find(' ');
+    const std::size_t reason_at = code_at == std::string_view::npos ? code_at : line.find(' ', code_at + 1);
+    response.reason = reason_at == std::string_view::npos ? "" : std::string(line.substr(reason_at + 1));
+  } else if (const std::size_t colon = line.find(':'); colon != std::string_view::npos) {
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     response.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
   }
+  return size * count;
+}
 
-  std::string_view body = raw.substr(head_end + 4);
-  if (response.header("Transfer-Encoding").find("chunked") != std::string_view::npos) {
-    auto decoded = dechunk(body);
-    if (!decoded) throw CommandError("the chunked answer of " + where(url) + " is cut short");
-    response.body = std::move(*decoded);
-  } else if (auto length = parse_size(response.header("Content-Length"), 10)) {
-    if (body.size() < *length) throw CommandError("the answer of " + where(url) + " is cut short");
-    response.body = std::string(body.substr(0, *length));
-  } else {
-    response.body = std::string(body);
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  static_cast<HttpResponse*>(user)->body.append(data, size * count);
+  return size * count;
+}
+
+// With SSL_CERT_FILE or SSL_CERT_DIR set, trust what they name (OpenSSL's
+// own variables, as before libcurl) instead of libcurl's bundle.
+CURLcode use_openssl_default_paths(CURL*, void* ssl_ctx, void*) {
+  SSL_CTX_set_default_verify_paths(static_cast<SSL_CTX*>(ssl_ctx));
+  return CURLE_OK;
+}
+
+// A failed transfer in the words the CLI has always used.
+[[noreturn]] void fail(CURLcode code, const char* detail, const HttpUrl& url) {
+  const std::string& label = url.host_header;
+  std::string why = *detail != '\0' ? detail : curl_easy_strerror(code);
+  // OpenSSL's own reason, without libcurl's preamble.
+  if (constexpr std::string_view kPreamble = "SSL certificate problem: "; why.starts_with(kPreamble)) {
+    why.erase(0, kPreamble.size());
   }
-  return response;
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST: throw CommandError("cannot resolve \"" + url.host + "\": " + why);
+    case CURLE_COULDNT_CONNECT: throw CommandError("cannot connect to " + label + ": " + why);
+    case CURLE_PEER_FAILED_VERIFICATION:
+      // libcurl checks the name itself and says "... does not match target host name ...".
+      throw CommandError("the TLS certificate of " + label + " is not trusted: " +
+                         (why.find("host name") != std::string::npos ? "host name mismatch (" + why + ")" : why));
+    case CURLE_SSL_CONNECT_ERROR: throw CommandError("the TLS handshake with " + label + " failed: " + why);
+    case CURLE_OPERATION_TIMEDOUT: throw CommandError("no answer from " + label + " in time");
+    case CURLE_SEND_ERROR: throw CommandError("cannot send to " + label + ": " + why);
+    case CURLE_RECV_ERROR: throw CommandError("cannot read from " + label + ": " + why);
+    case CURLE_PARTIAL_FILE: throw CommandError("the answer of " + label + " is cut short");
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL: throw CommandError("the answer of " + label + " is not HTTP/1.x");
+    default: throw CommandError("cannot post to " + label + ": " + why);
+  }
 }
 
 }  // namespace
@@ -160,16 +134,58 @@ HttpUrl parse_http_url(std::string_view option, std::string_view url) {
 }
 
 HttpResponse http_post(const HttpUrl& url, const HttpHeaders& headers, std::string_view body, int timeout_ms) {
-  std::string request = "POST " + url.target + " HTTP/1.1\r\nHost: " + url.host_header +
-                        "\r\nUser-Agent: voxfra-send-test\r\nConnection: close\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n";
-  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
-  request += "\r\n";
-  request += body;
+  init_curl_once();
+  const std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(), curl_easy_cleanup);
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list(nullptr, curl_slist_free_all);
+  const auto add = [&list](const std::string& line) {
+    curl_slist* grown = curl_slist_append(list.get(), line.c_str());
+    if (grown == nullptr) throw CommandError("out of memory");
+    list.release();
+    list.reset(grown);
+  };
+  // No "Expect: 100-continue" (libcurl's default for larger bodies), no Accept.
+  add("Expect:");
+  add("Accept:");
+  add("Connection: close");
+  for (const auto& [name, value] : headers) add(name + ": " + value);
 
-  Connection connection({url.host, url.port, url.tls, url.host_header}, timeout_ms);
-  connection.write_all(request);
-  return parse_response(receive_all(connection), url);
+  CURL* curl = handle.get();
+  if (curl == nullptr) throw CommandError("cannot set up the HTTP client (libcurl)");
+  const std::string target = (url.tls ? "https://" : "http://") + url.host_header + url.target;
+  char error[CURL_ERROR_SIZE] = "";
+  HttpResponse response;
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(curl, CURLOPT_URL, target.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(curl, CURLOPT_PROXY, "");  // never through a proxy from the environment
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "voxfra-send-test");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list.get());
+  curl_easy_setopt(curl, CURLOPT_POST, 1L);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  // Gives up after `timeout_ms` to connect, or a second-rounded `timeout_ms` of silence.
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_ms));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>((timeout_ms + 999) / 1000));
+  if (std::getenv("SSL_CERT_FILE") != nullptr || std::getenv("SSL_CERT_DIR") != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, nullptr);
+    curl_easy_setopt(curl, CURLOPT_CAPATH, nullptr);
+    curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, use_openssl_default_paths);
+  }
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header_line);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+
+  const CURLcode code = curl_easy_perform(curl);
+  if (code != CURLE_OK) fail(code, error, url);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  if (status < 100 || status > 599) throw CommandError("the answer of " + url.host_header + " is not HTTP/1.x");
+  response.status = static_cast<int>(status);
+  return response;
 }
 
 }  // namespace voxfra::cli

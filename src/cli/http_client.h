@@ -1,6 +1,8 @@
-// Just enough HTTP/1.1 for `voxfra send-test`: one POST over TCP (or TLS
-// for https://, see connection.h), `Connection: close`, the whole answer
-// read back. Not a general client: no redirects, no keep-alive, no proxies.
+// One HTTP/1.1 POST for `voxfra send-test`, through libcurl: TCP, or TLS for
+// https:// (the peer's certificate verified against the system's trust store,
+// or the one SSL_CERT_FILE / SSL_CERT_DIR name, and matched to the URL's host
+// name or IP address), `Connection: close`, the whole answer read back. No
+// redirects, no proxies. Every failure is a CommandError that names the server.
 #pragma once
 #include <string>
 #include <string_view>
@@ -27,7 +29,7 @@ struct HttpResponse {
   int status = 0;
   std::string reason;
   HttpHeaders headers;  // names as sent
-  std::string body;     // de-chunked
+  std::string body;     // as decoded (chunked or not)
 
   // The first header named `name` (case-insensitive), or empty.
   std::string_view header(std::string_view name) const;
