@@ -347,25 +347,6 @@ namespace {
 // ---------------------------------------------------------------------------
 // The content handler
 
-bool json_content_type(ngx_http_request_t* r) {
-  if (r->headers_in.content_type == nullptr) return true;  // absent: allowed
-  std::string_view ct = view(r->headers_in.content_type->value);
-  size_t semi = ct.find(';');
-  if (semi != std::string_view::npos) ct = ct.substr(0, semi);
-  while (!ct.empty() && (ct.back() == ' ' || ct.back() == '\t')) ct.remove_suffix(1);
-  while (!ct.empty() && (ct.front() == ' ' || ct.front() == '\t')) ct.remove_prefix(1);
-  auto iequals = [](std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           ngx_strncasecmp(reinterpret_cast<u_char*>(const_cast<char*>(a.data())),
-                           reinterpret_cast<u_char*>(const_cast<char*>(b.data())), a.size()) == 0;
-  };
-  if (iequals(ct, "application/json")) return true;
-  // application/*+json, e.g. LiveKit's application/webhook+json
-  constexpr std::string_view app = "application/", suffix = "+json";
-  return ct.size() > app.size() + suffix.size() && iequals(ct.substr(0, app.size()), app) &&
-         iequals(ct.substr(ct.size() - suffix.size()), suffix);
-}
-
 // The provider and slug: from the directive's values, else the last two
 // path segments (/webhooks/{provider}/{slug}).
 bool route(ngx_http_request_t* r, LocConf* lcf, std::string_view* provider, std::string_view* slug) {
@@ -428,12 +409,6 @@ std::string_view client_address(ngx_http_request_t* r) {
   return {};
 }
 
-bool client_allowed(ngx_http_request_t* r, RequestCtx* ctx) {
-  std::string_view address = client_address(r);
-  return voxfra::client_allowed(ctx->endpoint, reinterpret_cast<const unsigned char*>(address.data()),
-                                address.size());
-}
-
 // The endpoint's rate limits and who is asking (voxfra::ZoneState::admit).
 voxfra::RateSubject rate_subject(RequestCtx* ctx) { return {ctx->slug, client_address(ctx->r)}; }
 
@@ -484,6 +459,52 @@ void log_not_found(ngx_http_request_t* r, std::string_view provider) {
                 n, name, &r->connection->addr_text, more);
 }
 
+// The questions of the checks before the body (voxfra::admit), answered from
+// the worker's read transaction and the zone.
+class AdmissionAnswers final : public voxfra::AdmissionQuestions {
+ public:
+  AdmissionAnswers(RequestCtx* ctx, LocConf* lcf, std::string_view slug) : ctx_(ctx), lcf_(lcf), slug_(slug) {}
+
+  bool store_available() override {
+    if (g_worker != nullptr && g_worker->reader != nullptr) return true;
+    observe_storage_failure(voxfra::metrics::StorageFailure::unavailable);
+    return false;
+  }
+
+  Lookup find_endpoint(voxfra::EndpointView& out) override {
+    voxfra::EndpointView found;
+    bool ok;
+    try {
+      ok = voxfra_ngx::find_endpoint(slug_, found);
+      if (ok) out = voxfra::copy_endpoint(found, ctx_->mem);
+    } catch (const voxfra::StoreError& e) {
+      if (g_worker->reader) g_worker->reader->release();
+      log_storage_failure(g_worker->storage_failures_log, ctx_->r->connection->log, "reading an endpoint",
+                          e.code() ? e.status() : voxfra::StoreStatus::io_error());
+      return Lookup::failed;
+    }
+    g_worker->reader->release();
+    return ok ? Lookup::found : Lookup::not_found;
+  }
+
+  // An endpoint with a secret counts verified requests only (settled once
+  // the signature is checked), so that forgeries cannot spend its budget.
+  RateVerdict check_rate(const voxfra::EndpointView& endpoint) override {
+    ctx_->limits.per_minute = endpoint.rate_limit ? endpoint.rate_limit : static_cast<uint32_t>(lcf_->rate_limit);
+    ctx_->limits.failures_per_minute = static_cast<uint32_t>(lcf_->failure_limit);
+    const bool verifies = endpoint.secret_count > 0;
+    voxfra::RateVerdict rate = ask_rate(ctx_, [&](voxfra::ZoneState& z) {
+      return z.admit({slug_, client_address(ctx_->r)}, ctx_->limits, verifies, ctx_->received_at);
+    });
+    return {rate.allowed, rate.failures_exhausted};
+  }
+
+ private:
+  RequestCtx* ctx_;
+  LocConf* lcf_;
+  std::string_view slug_;
+};
+
 ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
   auto* lcf = static_cast<LocConf*>(ngx_http_get_module_loc_conf(r, ngx_http_voxfra_module));
 
@@ -492,54 +513,29 @@ ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
   if (!route(r, lcf, &provider, &slug)) return NGX_HTTP_INTERNAL_SERVER_ERROR;
   ctx->provider = provider;
   mask_slugs_in_logs(r, ctx);
-
-  if (r->method != NGX_HTTP_POST) return reject_early(r, ctx, Reason::method_not_allowed);
-  if (!json_content_type(r)) return reject_early(r, ctx, Reason::unsupported_media_type);
-  if (g_worker == nullptr || g_worker->reader == nullptr) {
-    observe_storage_failure(voxfra::metrics::StorageFailure::unavailable);
-    return reject_early(r, ctx, Reason::storage_failed);
-  }
-
-  // Unknown slug, inactive or revoked endpoint, wrong provider: one answer
-  // for all, so that probing learns nothing.
-  voxfra::EndpointView found;
-  bool ok;
-  try {
-    ok = find_endpoint(slug, found) && found.status == voxfra::EndpointStatus::active &&
-         voxfra::provider_name(found.provider) == provider;
-    if (ok) ctx->endpoint = voxfra::copy_endpoint(found, ctx->mem);
-  } catch (const voxfra::StoreError& e) {
-    if (g_worker->reader) g_worker->reader->release();
-    log_storage_failure(g_worker->storage_failures_log, r->connection->log, "reading an endpoint",
-                        e.code() ? e.status() : voxfra::StoreStatus::io_error());
-    return reject_early(r, ctx, Reason::storage_failed);
-  }
-  g_worker->reader->release();
-  if (!ok) {
-    log_not_found(r, ctx->provider);
-    return reject_early(r, ctx, Reason::not_found);
-  }
-  ctx->slug = slug;
-  ctx->endpoint_id = ctx->endpoint.id;
-  ctx->idempotency_window = lcf->idempotency_window;
   ctx->zone = static_cast<Zone*>(lcf->zone->data);
 
-  if (!client_allowed(r, ctx)) return reject_early(r, ctx, Reason::forbidden);
-
-  // Before the body is read: a flood costs no more than its headers. An
-  // endpoint with a secret counts verified requests only (settled once the
-  // signature is checked), so that forgeries cannot spend its budget.
-  ctx->limits.per_minute = ctx->endpoint.rate_limit ? ctx->endpoint.rate_limit : static_cast<uint32_t>(lcf->rate_limit);
-  ctx->limits.failures_per_minute = static_cast<uint32_t>(lcf->failure_limit);
-  const bool verifies = ctx->endpoint.secret_count > 0;
-  voxfra::RateVerdict rate = ask_rate(ctx, [&](voxfra::ZoneState& z) {
-    return z.admit(rate_subject(ctx), ctx->limits, verifies, ctx->received_at);
-  });
-  if (!rate.allowed) return reject_early(r, ctx, Reason::rate_limited, rate.failures_exhausted);
-
-  if (r->headers_in.content_length_n > lcf->max_body) {
-    return reject_early(r, ctx, Reason::body_too_large);
+  voxfra::RequestFacts facts;
+  facts.post = r->method == NGX_HTTP_POST;
+  if (r->headers_in.content_type != nullptr) {
+    facts.content_type_sent = true;
+    facts.content_type = view(r->headers_in.content_type->value);
   }
+  facts.provider = provider;
+  std::string_view address = client_address(r);
+  facts.client_address = reinterpret_cast<const unsigned char*>(address.data());
+  facts.client_address_size = address.size();
+  facts.declared_length = r->headers_in.content_length_n;
+  facts.max_body = lcf->max_body;
+  AdmissionAnswers answers(ctx, lcf, slug);
+  voxfra::Admission admission = voxfra::admit(facts, answers, ctx->endpoint);
+  if (admission.endpoint_found) {
+    ctx->slug = slug;
+    ctx->endpoint_id = ctx->endpoint.id;
+    ctx->idempotency_window = lcf->idempotency_window;
+  }
+  if (admission.reason == Reason::not_found) log_not_found(r, ctx->provider);
+  if (!admission.go_on()) return reject_early(r, ctx, admission.reason, admission.close);
 
   ctx->limit_body = true;
   ctx->max_body = lcf->max_body;
