@@ -1,11 +1,16 @@
-// The Management API handler: `voxfra_api [token_file=PATH];` in a prefix
-// location answers GET <location>v1/... with JSON read from the worker's
-// LMDB read transaction (memory reads, bounded answers: fine on the event
-// loop). Routing, tokens and JSON are the core's (src/api); this file only
-// turns an NGINX request into an ApiRequest and the answer into a response.
+// The Management API handler: `voxfra_api [token_file=PATH] [write_limit=N];`
+// in a prefix location answers GET <location>v1/... with JSON read from the
+// worker's LMDB read transaction (memory reads, bounded answers: fine on the
+// event loop), and POST/PATCH after reading the body, on the thread pool:
+// a write transaction commits with an fsync, which the event loop never
+// waits for. Routing, tokens and JSON are the core's (src/api); this file
+// only turns an NGINX request into an ApiRequest and the answer into a
+// response.
 
 #include <exception>
 #include <fstream>
+#include <memory>
+#include <new>
 #include <sstream>
 
 #include "api/api.h"
@@ -39,24 +44,151 @@ ngx_int_t send_api_response(ngx_http_request_t* r, const voxfra::ApiResponse& re
     static ngx_str_t www_authenticate = ngx_string("WWW-Authenticate");
     if (add_header(r, www_authenticate, "Bearer realm=\"voxfra\"") != NGX_OK) return NGX_ERROR;
   }
-  if (response.allow_get) {
+  if (!response.allow.empty()) {
     static ngx_str_t allow = ngx_string("Allow");
-    if (add_header(r, allow, "GET") != NGX_OK) return NGX_ERROR;
+    if (add_header(r, allow, response.allow) != NGX_OK) return NGX_ERROR;
+  }
+  if (response.retry_after > 0) {
+    static ngx_str_t retry_after = ngx_string("Retry-After");
+    if (add_header(r, retry_after, std::to_string(response.retry_after)) != NGX_OK) return NGX_ERROR;
+  }
+  if (response.replayed) {
+    static ngx_str_t replayed = ngx_string("Idempotent-Replayed");
+    if (add_header(r, replayed, "true") != NGX_OK) return NGX_ERROR;
   }
   return send_body(r, static_cast<ngx_uint_t>(response.status), ngx_string("application/json"),
                    {reinterpret_cast<char*>(body), response.body.size()});
 }
 
-ngx_int_t answer(ngx_http_request_t* r) {
-  ngx_int_t rc = ngx_http_discard_request_body(r);
-  if (rc != NGX_OK) return rc;
-  auto* lcf = static_cast<LocConf*>(ngx_http_get_module_loc_conf(r, ngx_http_voxfra_module));
+voxfra::ApiRequest api_request(ngx_http_request_t* r) {
   voxfra::ApiRequest request;
   request.method = view(r->method_name);
   request.path = path_below_location(r);
   request.query = view(r->args);
   request.authorization = r->headers_in.authorization ? view(r->headers_in.authorization->value) : std::string_view();
   request.request_id = request_id(r);
+  return request;
+}
+
+// ---------------------------------------------------------------------------
+// Writes: the body, then the worker's API pool job, one request at a time.
+
+}  // namespace
+
+// What a write needs on the pool thread: views into the request's pool, and
+// the answer it makes (freed by api_change_written).
+struct ApiWrite {
+  ngx_http_request_t* r;
+  voxfra::ApiRequest request;
+  const voxfra::ApiTokenFile* tokens;
+  voxfra::ApiWriteSettings settings;
+  voxfra::ApiResponse* response;
+};
+
+namespace {
+
+void start_api_write(Worker& w);
+
+// Armed while a write waits or runs; each second it also starts a write
+// that waited for a remap.
+void guard_api_writes(Worker& w) {
+  ngx_event_t* ev = &w.api.pending_timer;
+  if (ev->handler == nullptr) {
+    ev->handler = [](ngx_event_t* e) {
+      auto& worker = *static_cast<Worker*>(e->data);
+      start_api_write(worker);
+      guard_api_writes(worker);
+    };
+    ev->data = &w;
+    ev->log = w.log;
+  }
+  const bool pending = w.api.running != nullptr || !w.api.waiting.empty();
+  if (pending && !ev->timer_set) {
+    ngx_add_timer(ev, kFlushInterval);
+  } else if (!pending && ev->timer_set) {
+    ngx_del_timer(ev);
+  }
+}
+
+void answer_api_write(ApiWrite* job, const voxfra::ApiResponse& response) {
+  ngx_http_request_t* r = job->r;
+  ngx_connection_t* c = r->connection;
+  ngx_int_t rc;
+  try {
+    if (!response.error_log.empty()) {
+      ngx_log_error(NGX_LOG_ERR, c->log, 0, "voxfra_api: %s", response.error_log.c_str());
+    }
+    rc = send_api_response(r, response);
+  } catch (const std::exception& e) {
+    ngx_log_error(NGX_LOG_ALERT, c->log, 0, "voxfra_api: %s", e.what());
+    rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+  }
+  ngx_http_finalize_request(r, rc);
+  ngx_http_run_posted_requests(c);
+}
+
+// Hands the next waiting write to the pool, unless one runs or a remap
+// waits for the pool to be idle (the pending timer tries again).
+void start_api_write(Worker& w) {
+  if (w.api.running != nullptr || w.api.waiting.empty() || w.remap_wanted) return;
+  w.api.running = w.api.waiting.front();
+  w.api.waiting.pop_front();
+  if (!w.api.job.post()) {
+    ApiWrite* job = w.api.running;
+    w.api.running = nullptr;
+    answer_api_write(job, voxfra::api_internal_error(job->request.request_id));
+  }
+}
+
+ngx_int_t queue_write(ngx_http_request_t* r) {
+  auto* lcf = static_cast<LocConf*>(ngx_http_get_module_loc_conf(r, ngx_http_voxfra_module));
+  voxfra::ApiRequest request = api_request(r);
+  const char* body = nullptr;
+  size_t size = 0;
+  if (!collect_body(r, &body, &size)) return send_api_response(r, voxfra::api_internal_error(request.request_id));
+  request.body = {body, size};
+  request.content_type = r->headers_in.content_type ? view(r->headers_in.content_type->value) : std::string_view();
+  request.idempotency_key = NgxHeaders(r).get("Idempotency-Key");
+  Worker* w = g_worker;
+  if (w == nullptr || !w->store) return send_api_response(r, voxfra::handle_api_write(nullptr, nullptr, {}, request));
+  auto* job = static_cast<ApiWrite*>(ngx_palloc(r->pool, sizeof(ApiWrite)));
+  if (job == nullptr) return NGX_HTTP_INTERNAL_SERVER_ERROR;
+  new (job) ApiWrite{r, request, lcf->api_tokens, {}, nullptr};
+  if (lcf->api_write_limit != 0) job->settings.changes_per_minute = static_cast<uint32_t>(lcf->api_write_limit);
+  w->api.waiting.push_back(job);
+  start_api_write(*w);
+  guard_api_writes(*w);
+  return NGX_DONE;  // api_change_written answers
+}
+
+void write_body_read(ngx_http_request_t* r) {
+  ngx_int_t rc;
+  try {
+    rc = queue_write(r);
+  } catch (const std::exception& e) {
+    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0, "voxfra_api: %s", e.what());
+    rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+  }
+  if (rc != NGX_DONE) ngx_http_finalize_request(r, rc);
+}
+
+ngx_int_t answer_write(ngx_http_request_t* r) {
+  if (r->headers_in.content_length_n > static_cast<off_t>(voxfra::kMaxApiBody)) {
+    ngx_int_t rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) return rc;
+    return send_api_response(r, voxfra::api_body_too_large(request_id(r)));
+  }
+  ngx_int_t rc = ngx_http_read_client_request_body(r, write_body_read);
+  if (rc >= NGX_HTTP_SPECIAL_RESPONSE) return rc;
+  return NGX_DONE;
+}
+
+ngx_int_t answer(ngx_http_request_t* r) {
+  if (voxfra::api_method_writes(view(r->method_name))) return answer_write(r);
+  ngx_int_t rc = ngx_http_discard_request_body(r);
+  if (rc != NGX_OK) return rc;
+  auto* lcf = static_cast<LocConf*>(ngx_http_get_module_loc_conf(r, ngx_http_voxfra_module));
+  voxfra::ApiRequest request = api_request(r);
 
   Worker* w = g_worker;
   const bool open = w != nullptr && w->reader != nullptr;
@@ -92,6 +224,27 @@ ngx_int_t api_handler(ngx_http_request_t* r) {
   }
 }
 
+voxfra::StoreStatus write_api_change(Worker& w) {
+  // A pool thread: the store and the running write's own request copy.
+  ApiWrite* job = w.api.running;
+  try {
+    job->response = new voxfra::ApiResponse(voxfra::handle_api_write(w.store.get(), job->tokens, job->settings,
+                                                                     job->request));
+  } catch (...) {
+    job->response = nullptr;  // memory ran out: answered 500
+  }
+  return {};
+}
+
+void api_change_written(Worker& w, voxfra::StoreStatus) {
+  ApiWrite* job = w.api.running;
+  w.api.running = nullptr;
+  std::unique_ptr<voxfra::ApiResponse> response(job->response);
+  answer_api_write(job, response ? *response : voxfra::api_internal_error(job->request.request_id));
+  start_api_write(w);
+  guard_api_writes(w);
+}
+
 char* set_api(ngx_conf_t* cf, ngx_command_t*, void* conf) {
   auto* lcf = static_cast<LocConf*>(conf);
   if (lcf->api != NGX_CONF_UNSET) return const_cast<char*>("is duplicate");
@@ -100,6 +253,12 @@ char* set_api(ngx_conf_t* cf, ngx_command_t*, void* conf) {
   auto* args = static_cast<ngx_str_t*>(cf->args->elts);
   for (ngx_uint_t i = 1; i < cf->args->nelts; ++i) {
     std::string_view a = view(args[i]);
+    if (a.rfind("write_limit=", 0) == 0 && lcf->api_write_limit == 0) {
+      ngx_int_t n = ngx_atoi(args[i].data + 12, args[i].len - 12);
+      if (n <= 0) return conf_fail(cf, "invalid write_limit \"%V\": changes a minute, 1 or more", &args[i]);
+      lcf->api_write_limit = static_cast<ngx_uint_t>(n);
+      continue;
+    }
     if (a.rfind("token_file=", 0) != 0 || a.size() == 11 || lcf->api_tokens != nullptr) {
       return conf_fail(cf, "invalid parameter \"%V\"", &args[i]);
     }

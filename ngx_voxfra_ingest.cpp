@@ -175,68 +175,6 @@ ngx_int_t reject_early(ngx_http_request_t* r, RequestCtx* ctx, Reason reason, bo
   return respond(r, ctx, Outcome::rejected, reason);
 }
 
-// ---------------------------------------------------------------------------
-// Body
-
-// The body as one contiguous block with kBodyPadding readable bytes after
-// it. In place when NGINX's single buffer has the room, else copied once
-// (from several buffers, or from the temporary file NGINX spooled it to).
-bool collect_body(ngx_http_request_t* r, const char** data, size_t* size) {
-  static const char kEmpty[voxfra::kBodyPadding] = {};
-  ngx_http_request_body_t* rb = r->request_body;
-  if (rb == nullptr || rb->bufs == nullptr) {
-    *data = kEmpty;
-    *size = 0;
-    return true;
-  }
-  ngx_chain_t* first = rb->bufs;
-  if (first->next == nullptr && ngx_buf_in_memory(first->buf) &&
-      static_cast<size_t>(first->buf->end - first->buf->last) >= voxfra::kBodyPadding) {
-    *data = reinterpret_cast<const char*>(first->buf->pos);
-    *size = static_cast<size_t>(first->buf->last - first->buf->pos);
-    return true;
-  }
-  size_t total = 0;
-  for (ngx_chain_t* cl = rb->bufs; cl; cl = cl->next) total += static_cast<size_t>(ngx_buf_size(cl->buf));
-  u_char* p = static_cast<u_char*>(ngx_pnalloc(r->pool, total + voxfra::kBodyPadding));
-  if (p == nullptr) return false;
-  u_char* w = p;
-  for (ngx_chain_t* cl = rb->bufs; cl; cl = cl->next) {
-    ngx_buf_t* b = cl->buf;
-    if (ngx_buf_in_memory(b)) {
-      w = ngx_cpymem(w, b->pos, b->last - b->pos);
-    } else if (b->in_file) {
-      ssize_t n = ngx_read_file(b->file, w, static_cast<size_t>(b->file_last - b->file_pos), b->file_pos);
-      if (n != b->file_last - b->file_pos) return false;
-      w += n;
-    }
-  }
-  ngx_memzero(w, voxfra::kBodyPadding);
-  *data = reinterpret_cast<const char*>(p);
-  *size = static_cast<size_t>(w - p);
-  return true;
-}
-
-class NgxHeaders final : public voxfra::HeaderLookup {
- public:
-  explicit NgxHeaders(ngx_http_request_t* r) : r_(r) {}
-  std::string_view get(std::string_view name) const override {
-    for (ngx_list_part_t* part = &r_->headers_in.headers.part; part; part = part->next) {
-      auto* h = static_cast<ngx_table_elt_t*>(part->elts);
-      for (ngx_uint_t i = 0; i < part->nelts; ++i) {
-        if (h[i].key.len == name.size() &&
-            ngx_strncasecmp(h[i].key.data, reinterpret_cast<u_char*>(const_cast<char*>(name.data())),
-                            name.size()) == 0) {
-          return view(h[i].value);
-        }
-      }
-    }
-    return {};
-  }
-
- private:
-  ngx_http_request_t* r_;
-};
 
 // ---------------------------------------------------------------------------
 // Storing: the write queue and its thread task

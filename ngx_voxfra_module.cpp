@@ -154,6 +154,45 @@ void PoolJob::completed(ngx_event_t* ev) {
   post_write_batch();  // batches and a remap may wait for this job
 }
 
+// The body as one contiguous block with kBodyPadding readable bytes after
+// it. In place when NGINX's single buffer has the room, else copied once
+// (from several buffers, or from the temporary file NGINX spooled it to).
+bool collect_body(ngx_http_request_t* r, const char** data, size_t* size) {
+  static const char kEmpty[voxfra::kBodyPadding] = {};
+  ngx_http_request_body_t* rb = r->request_body;
+  if (rb == nullptr || rb->bufs == nullptr) {
+    *data = kEmpty;
+    *size = 0;
+    return true;
+  }
+  ngx_chain_t* first = rb->bufs;
+  if (first->next == nullptr && ngx_buf_in_memory(first->buf) &&
+      static_cast<size_t>(first->buf->end - first->buf->last) >= voxfra::kBodyPadding) {
+    *data = reinterpret_cast<const char*>(first->buf->pos);
+    *size = static_cast<size_t>(first->buf->last - first->buf->pos);
+    return true;
+  }
+  size_t total = 0;
+  for (ngx_chain_t* cl = rb->bufs; cl; cl = cl->next) total += static_cast<size_t>(ngx_buf_size(cl->buf));
+  u_char* p = static_cast<u_char*>(ngx_pnalloc(r->pool, total + voxfra::kBodyPadding));
+  if (p == nullptr) return false;
+  u_char* w = p;
+  for (ngx_chain_t* cl = rb->bufs; cl; cl = cl->next) {
+    ngx_buf_t* b = cl->buf;
+    if (ngx_buf_in_memory(b)) {
+      w = ngx_cpymem(w, b->pos, b->last - b->pos);
+    } else if (b->in_file) {
+      ssize_t n = ngx_read_file(b->file, w, static_cast<size_t>(b->file_last - b->file_pos), b->file_pos);
+      if (n != b->file_last - b->file_pos) return false;
+      w += n;
+    }
+  }
+  ngx_memzero(w, voxfra::kBodyPadding);
+  *data = reinterpret_cast<const char*>(p);
+  *size = static_cast<size_t>(w - p);
+  return true;
+}
+
 namespace {
 
 constexpr off_t kDefaultMaxBody = 1024 * 1024;
@@ -374,7 +413,7 @@ ngx_command_t kCommands[] = {
      NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
     {ngx_string("voxfra_ingest"), NGX_HTTP_LOC_CONF | NGX_CONF_ANY, guarded<set_ingest>,
      NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
-    {ngx_string("voxfra_api"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS | NGX_CONF_TAKE1, guarded<set_api>,
+    {ngx_string("voxfra_api"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS | NGX_CONF_TAKE12, guarded<set_api>,
      NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
     {ngx_string("voxfra_rate_limit"),
      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE12,
@@ -643,7 +682,8 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
     w->sync.needed = mcf->durability == Durability::os;
     if (!w->writes.job.init(cycle, w.get(), write_batch, write_batch_done) ||
         !w->stats.job.init(cycle, w.get(), write_stats, stats_written) ||
-        !w->sync.job.init(cycle, w.get(), sync_store, store_synced)) {
+        !w->sync.job.init(cycle, w.get(), sync_store, store_synced) ||
+        !w->api.job.init(cycle, w.get(), write_api_change, api_change_written)) {
       return NGX_ERROR;
     }
     w->counters = attach_counters(mcf);

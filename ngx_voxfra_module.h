@@ -15,6 +15,7 @@ extern "C" {
 #include <ngx_thread_pool.h>
 }
 
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@ extern "C" {
 #include <vector>
 
 #include "api/api.h"
+#include "base/header_lookup.h"
 #include "ingest/ingest.h"
 #include "ingest/request_log_buffer.h"
 #include "ingest/stats_accumulator.h"
@@ -88,6 +90,7 @@ struct LocConf {
   ngx_uint_t failure_limit;  // signature failures a minute from one address to one endpoint
   ngx_flag_t api;                     // voxfra_api
   voxfra::ApiTokenFile* api_tokens;   // its token_file=, freed with the conf pool
+  ngx_uint_t api_write_limit;         // its write_limit=: changes a minute per token, 0 = the default
 };
 
 // A voxfra_zone: rate-limit state and idempotency keys (src/limits), in one
@@ -187,6 +190,18 @@ struct RequestHistory {
   PoolJob job;
 };
 
+// Management API writes (ngx_voxfra_api.cpp), one at a time per worker on
+// the pool, each in a write transaction of its own (LMDB has one writer at
+// a time anyway). The timer, not cancelable, keeps a worker that exits
+// gracefully until every one is answered.
+struct ApiWrite;
+struct ApiWrites {
+  std::deque<ApiWrite*> waiting;
+  ApiWrite* running = nullptr;
+  PoolJob job;
+  ngx_event_t pending_timer{};
+};
+
 // durability=os: one worker syncs the store for all, every kSyncInterval.
 struct StoreSync {
   bool needed = false;
@@ -213,6 +228,7 @@ struct Worker {
   CounterFlush stats;
   RequestHistory history;
   StoreSync sync;
+  ApiWrites api;
   ngx_event_t flush_timer{};  // every kFlushInterval: counters and history
 
   // Shared by every worker (ngx_voxfra_metrics.cpp); nullptr without a store.
@@ -223,7 +239,8 @@ struct Worker {
 
   // Whether a pool thread may be using the store.
   bool pool_busy() const {
-    return writes.job.in_flight() || stats.job.in_flight() || sync.job.in_flight() || history.job.in_flight();
+    return writes.job.in_flight() || stats.job.in_flight() || sync.job.in_flight() || history.job.in_flight() ||
+           api.job.in_flight();
   }
 };
 
@@ -279,6 +296,32 @@ std::string_view request_id(ngx_http_request_t* r);
 ngx_int_t add_header(ngx_http_request_t* r, ngx_str_t name, std::string_view value);
 // Sends a whole answer with X-Request-Id; returns what a content phase returns.
 ngx_int_t send_body(ngx_http_request_t* r, ngx_uint_t status, ngx_str_t content_type, std::string_view body);
+// The body as one contiguous block with voxfra::kBodyPadding readable
+// bytes after it; false when memory or the temporary file fails.
+bool collect_body(ngx_http_request_t* r, const char** data, size_t* size);
+
+// The request's headers by name, case-insensitively (the first of a name).
+class NgxHeaders final : public voxfra::HeaderLookup {
+ public:
+  explicit NgxHeaders(ngx_http_request_t* r) : r_(r) {}
+  std::string_view get(std::string_view name) const override {
+    for (ngx_list_part_t* part = &r_->headers_in.headers.part; part; part = part->next) {
+      auto* h = static_cast<ngx_table_elt_t*>(part->elts);
+      for (ngx_uint_t i = 0; i < part->nelts; ++i) {
+        if (h[i].key.len == name.size() &&
+            ngx_strncasecmp(h[i].key.data, reinterpret_cast<u_char*>(const_cast<char*>(name.data())),
+                            name.size()) == 0) {
+          return view(h[i].value);
+        }
+      }
+    }
+    return {};
+  }
+
+ private:
+  ngx_http_request_t* r_;
+};
+
 // A directive setter's message, printed by NGINX after the directive's name.
 char* conf_fail(ngx_conf_t* cf, const char* fmt, ...);
 
@@ -332,6 +375,9 @@ void flush_request_log_at_exit(Worker* w);
 // The ingest handler (ngx_voxfra_ingest.cpp)
 
 ngx_int_t ingest_handler(ngx_http_request_t* r);
+// The Management API's pool job (ngx_voxfra_api.cpp): the change ApiWrites::running asks for.
+voxfra::StoreStatus write_api_change(Worker& w);
+void api_change_written(Worker& w, voxfra::StoreStatus status);
 // The write queue's pool job: one LMDB commit for a batch of calls.
 voxfra::StoreStatus write_batch(Worker& w);
 void write_batch_done(Worker& w, voxfra::StoreStatus status);

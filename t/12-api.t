@@ -401,7 +401,7 @@ subtest 'voxfra token: usage' => sub {
     like($out, qr/^token:\s+vxt_\w+$/m, 'create prints the token');
     like($out, qr/never shown again/, 'once');
     ($code, $out) = $t->cli('--help');
-    like($out, qr/voxfra token create --org O \| --all \[--name N\]/, '--help lists the token commands');
+    like($out, qr/voxfra token create --org O \| --all \[--role read\|write\|admin\] \[--name N\]/, '--help lists the token commands');
 };
 
 # ---------------------------------------------------------------------------

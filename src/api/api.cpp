@@ -4,6 +4,8 @@
 #include <exception>
 
 #include "api/routes.h"
+#include "store/audit_log.h"
+#include "store/fleet_state.h"
 
 namespace voxfra {
 
@@ -19,6 +21,10 @@ namespace api {
 
 namespace {
 
+struct MethodNotAllowed {
+  std::string allow;
+};
+
 struct ErrorInfo {
   int status;
   std::string_view reason;
@@ -28,11 +34,25 @@ struct ErrorInfo {
 ErrorInfo info(ApiError e) {
   switch (e) {
     case ApiError::invalid_parameter: return {400, "invalid_parameter", "a query parameter is not valid"};
+    case ApiError::invalid_body: return {400, "invalid_body", "the request body is not valid"};
     case ApiError::unauthorized: return {401, "unauthorized", "a valid bearer token is required"};
     case ApiError::forbidden: return {403, "forbidden", "the token does not cover this organization"};
+    case ApiError::read_only_token:
+      return {403, "forbidden", "the token may only read; changes need a token of role write or admin"};
     case ApiError::not_found: return {404, "not_found", "no such resource"};
-    case ApiError::method_not_allowed: return {405, "method_not_allowed", "the Management API is read-only: GET"};
+    case ApiError::method_not_allowed: return {405, "method_not_allowed", "the route does not answer this method"};
     case ApiError::ambiguous: return {409, "ambiguous", "several calls match; narrow with org and client"};
+    case ApiError::conflict: return {409, "conflict", "an active endpoint for this org, client and provider exists"};
+    case ApiError::endpoint_revoked: return {409, "endpoint_revoked", "the endpoint is revoked"};
+    case ApiError::unverifiable: return {409, "unverifiable", "the endpoint could verify no delivery after this"};
+    case ApiError::fleet_node:
+      return {409, "fleet_node", "this node's endpoints are mirrored from the fleet: change them in the fleet"};
+    case ApiError::idempotency_key_reused:
+      return {409, "idempotency_key_reused", "the Idempotency-Key was used for another request"};
+    case ApiError::payload_too_large: return {413, "payload_too_large", "the request body is larger than 64 KiB"};
+    case ApiError::unsupported_media_type:
+      return {415, "unsupported_media_type", "the request body must be application/json"};
+    case ApiError::rate_limited: return {429, "rate_limited", "the token made too many changes this minute"};
     case ApiError::internal_error: return {500, "internal_error", "the request could not be answered"};
     case ApiError::store_unavailable: return {503, "store_unavailable", "the store is not open"};
   }
@@ -48,7 +68,10 @@ ApiResponse health(const Store* store, MDB_txn* txn, std::string_view request_id
     w.begin_object().field("status", "unavailable").key("store").begin_object();
     w.key("open").boolean(false).end_object();
     w.field("requestId", request_id).end_object();
-    return ApiResponse{503, std::string(out), false, false, {}};
+    ApiResponse response;
+    response.status = 503;
+    response.body = std::string(out);
+    return response;
   }
   // Plain variables: clang 14 (the fuzz build) cannot capture structured bindings.
   const std::pair<std::uint64_t, std::uint64_t> usage = store->map_usage();
@@ -67,10 +90,29 @@ ApiResponse health(const Store* store, MDB_txn* txn, std::string_view request_id
 
 using Segments = std::vector<std::string>;
 
+bool method_in(std::string_view method, std::string_view methods) {
+  for (std::size_t at = 0; at < methods.size();) {
+    std::size_t end = methods.find(", ", at);
+    if (methods.substr(at, end == std::string_view::npos ? end : end - at) == method) return true;
+    at = end == std::string_view::npos ? methods.size() : end + 2;
+  }
+  return false;
+}
+
+// Answers 404 for a path no route has, 405 (with Allow) for one that does
+// not answer `method`.
+void check_method(std::string_view method, const Segments& segments) {
+  std::string_view methods = route_methods(segments);
+  if (methods.empty()) throw ApiFailure{ApiError::not_found, {}, {}};
+  if (!method_in(method, methods)) throw MethodNotAllowed{std::string(methods)};
+}
+
 ApiResponse route(const RouteRequest& r, const Segments& s) {
   const std::size_t n = s.size();
   if (n >= 2 && s[0] == "v1") {
     const std::string& what = s[1];
+    if (what == "token" && n == 2) return token_route(r);
+    if (what == "audit" && n == 2) return audit_route(r);
     if (what == "calls" && n == 2) return list_calls_route(r);
     if (what == "calls" && n == 3) return call_route(r, s[2]);
     if (what == "providers" && n == 5 && s[3] == "calls") return call_by_call_id_route(r, s[2], s[4]);
@@ -79,43 +121,135 @@ ApiResponse route(const RouteRequest& r, const Segments& s) {
     if (what == "endpoints" && n == 3) return endpoint_route(r, s[2]);
     if (what == "endpoints" && n == 4 && s[3] == "requests") return endpoint_requests_route(r, s[2]);
   }
-  throw ApiFailure{ApiError::not_found, {}};
+  throw ApiFailure{ApiError::not_found, {}, {}};
+}
+
+// The token of the request, or the 401 to answer.
+std::optional<TokenScope> token_of(MDB_txn* txn, const Store& store, const ApiTokenFile* file,
+                                   const ApiRequest& request) {
+  auto token = bearer_token(request.authorization);
+  if (!token) return std::nullopt;
+  return authenticate(txn, store, file ? std::span<const FileApiToken>(file->tokens) : std::span<const FileApiToken>(),
+                      *token);
+}
+
+ApiResponse unauthorized(std::string_view request_id) {
+  ApiResponse response = error_response(ApiError::unauthorized, request_id);
+  response.www_authenticate = true;
+  return response;
+}
+
+Query parse_query(std::string_view text) {
+  auto query = Query::parse(text);
+  if (!query) throw ApiFailure{ApiError::invalid_parameter, {{"query", "is not valid percent-encoding"}}, {}};
+  if (auto name = query->repeated()) {
+    throw ApiFailure{ApiError::invalid_parameter, {{*name, "is given more than once"}}, {}};
+  }
+  return std::move(*query);
+}
+
+Segments segments_of(const ApiRequest& request) {
+  auto segments = path_segments(request.path);
+  if (!segments) throw ApiFailure{ApiError::not_found, {}, {}};
+  return std::move(*segments);
 }
 
 ApiResponse answer(const Store* store, MDB_txn* txn, const ApiTokenFile* file, const ApiRequest& request) {
-  if (request.method != "GET") {
-    ApiResponse response = error_response(ApiError::method_not_allowed, request.request_id);
-    response.allow_get = true;
-    return response;
-  }
-  auto segments = path_segments(request.path);
-  if (!segments) throw ApiFailure{ApiError::not_found, {}};
-  if (*segments == Segments{"v1", "health"}) return health(store, txn, request.request_id);
-  if (store == nullptr || txn == nullptr) throw ApiFailure{ApiError::store_unavailable, {}};
+  Segments segments = segments_of(request);
+  check_method(request.method, segments);
+  if (segments == Segments{"v1", "health"}) return health(store, txn, request.request_id);
+  if (store == nullptr || txn == nullptr) throw ApiFailure{ApiError::store_unavailable, {}, {}};
+  auto scope = token_of(txn, *store, file, request);
+  if (!scope) return unauthorized(request.request_id);
+  Query query = parse_query(request.query);
+  RouteRequest r{*store, txn, *scope, query, request.request_id};
+  return route(r, segments);
+}
 
-  auto token = bearer_token(request.authorization);
-  std::optional<TokenScope> scope;
-  if (token) scope = authenticate(txn, *store, file ? std::span<const FileApiToken>(file->tokens) : std::span<const FileApiToken>(), *token);
-  if (!scope) {
-    ApiResponse response = error_response(ApiError::unauthorized, request.request_id);
-    response.www_authenticate = true;
+// The same checks in the order of answer(), then the token's right to
+// change, its write limit, and the fleet's claim on the endpoints.
+ApiResponse answer_write(Store* store, const ApiTokenFile* file, const ApiWriteSettings& settings,
+                         const ApiRequest& request) {
+  Segments segments = segments_of(request);
+  check_method(request.method, segments);
+  if (store == nullptr) throw ApiFailure{ApiError::store_unavailable, {}, {}};
+  if (request.body.size() > kMaxApiBody) throw ApiFailure{ApiError::payload_too_large, {}, {}};
+  Txn txn(*store, true);
+  auto scope = token_of(txn.get(), *store, file, request);
+  if (!scope) return unauthorized(request.request_id);
+  if (!scope->may_write()) throw ApiFailure{ApiError::read_only_token, {}, {}};
+  Query query = parse_query(request.query);
+  if (auto name = query.unknown("")) {
+    throw ApiFailure{ApiError::invalid_parameter, {{*name, "is not a parameter of this route (it takes none)"}}, {}};
+  }
+  const UnixMillis now = now_millis();
+  if (count_changes_since(txn.get(), *store, scope->id, now - 60'000) >= settings.changes_per_minute) {
+    ApiResponse response = error_response(ApiError::rate_limited, request.request_id);
+    response.retry_after = 60;
     return response;
   }
-  auto query = Query::parse(request.query);
-  if (!query) throw ApiFailure{ApiError::invalid_parameter, {{"query", "is not valid percent-encoding"}}};
-  if (auto name = query->repeated()) throw ApiFailure{ApiError::invalid_parameter, {{*name, "is given more than once"}}};
-  RouteRequest r{*store, txn, *scope, *query, request.request_id};
-  return route(r, *segments);
+  if (auto node = mirrored_by(txn.get(), *store)) {
+    throw ApiFailure{ApiError::fleet_node, {}, "the endpoints of this node (\"" + *node +
+                     "\") are mirrored from the fleet by voxfra-fleet; change them in the fleet with "
+                     "`voxfra --nats URL endpoint ...` (docs/fleet.md)"};
+  }
+  RouteRequest r{*store, txn.get(), *scope, query, request.request_id};
+  ApiResponse response = write_route(r, request, segments);
+  if (response.status < 300) txn.commit();
+  return response;
+}
+
+// Every failure as its answer; a 500's cause kept for the glue to log.
+template <typename Answer>
+ApiResponse answering(std::string_view request_id, Answer answer_request) {
+  try {
+    try {
+      return answer_request();
+    } catch (const MethodNotAllowed& m) {
+      ApiResponse response = error_response(ApiError::method_not_allowed, request_id);
+      response.allow = m.allow;
+      return response;
+    } catch (const ApiFailure& f) {
+      return error_response(f.error, request_id, f.details, f.message);
+    } catch (const std::exception& e) {
+      ApiResponse response = api_internal_error(request_id);
+      response.error_log = e.what();
+      return response;
+    }
+  } catch (...) {
+    return api_internal_error(request_id);
+  }
 }
 
 }  // namespace
 
-ApiResponse error_response(ApiError error, std::string_view request_id, const std::vector<Problem>& details) {
+std::string_view route_methods(const std::vector<std::string>& s) {
+  const std::size_t n = s.size();
+  if (n < 2 || s[0] != "v1") return {};
+  const std::string& what = s[1];
+  if (n == 2 && (what == "health" || what == "token" || what == "audit" || what == "calls" || what == "orgs")) {
+    return "GET";
+  }
+  if (what == "calls" && n == 3) return "GET";
+  if (what == "providers" && n == 5 && s[3] == "calls") return "GET";
+  if (what != "endpoints") return {};
+  if (n == 2) return "GET, POST";
+  if (n == 3) return "GET, PATCH";
+  if (n == 4 && s[3] == "requests") return "GET";
+  if (n == 4 && (s[3] == "disable" || s[3] == "enable" || s[3] == "revoke" || s[3] == "replace" ||
+                 s[3] == "rotate-secret")) {
+    return "POST";
+  }
+  return {};
+}
+
+ApiResponse error_response(ApiError error, std::string_view request_id, const std::vector<Problem>& details,
+                           std::string_view message) {
   ErrorInfo e = info(error);
   std::pmr::string out;
   JsonWriter w(out);
   w.begin_object();
-  w.field("status", "rejected").field("reason", e.reason).field("error", e.message);
+  w.field("status", "rejected").field("reason", e.reason).field("error", message.empty() ? e.message : message);
   w.field("requestId", request_id);
   if (!details.empty()) {
     w.key("details").begin_array();
@@ -123,7 +257,10 @@ ApiResponse error_response(ApiError error, std::string_view request_id, const st
     w.end_array();
   }
   w.end_object();
-  return ApiResponse{e.status, std::string(out), false, false, {}};
+  ApiResponse response;
+  response.status = e.status;
+  response.body = std::string(out);
+  return response;
 }
 
 }  // namespace api
@@ -132,26 +269,27 @@ ApiResponse api_internal_error(std::string_view request_id) {
   try {
     return api::error_response(api::ApiError::internal_error, request_id);
   } catch (...) {
-    return ApiResponse{500, "{\"status\":\"rejected\",\"reason\":\"internal_error\"}", false, false, {}};
+    ApiResponse response;
+    response.status = 500;
+    response.body = "{\"status\":\"rejected\",\"reason\":\"internal_error\"}";
+    return response;
   }
 }
 
+ApiResponse api_body_too_large(std::string_view request_id) {
+  return api::answering(request_id, [&]() -> ApiResponse { throw api::ApiFailure{api::ApiError::payload_too_large}; });
+}
+
+bool api_method_writes(std::string_view method) { return method == "POST" || method == "PATCH"; }
+
 ApiResponse handle_api_request(const Store* store, MDB_txn* txn, const ApiTokenFile* file,
                                const ApiRequest& request) {
-  using namespace api;
-  try {
-    try {
-      return answer(store, txn, file, request);
-    } catch (const ApiFailure& f) {
-      return error_response(f.error, request.request_id, f.details);
-    } catch (const std::exception& e) {
-      ApiResponse response = api_internal_error(request.request_id);
-      response.error_log = e.what();
-      return response;
-    }
-  } catch (...) {
-    return api_internal_error(request.request_id);
-  }
+  return api::answering(request.request_id, [&] { return api::answer(store, txn, file, request); });
+}
+
+ApiResponse handle_api_write(Store* store, const ApiTokenFile* file, const ApiWriteSettings& settings,
+                             const ApiRequest& request) {
+  return api::answering(request.request_id, [&] { return api::answer_write(store, file, settings, request); });
 }
 
 }  // namespace voxfra

@@ -1,8 +1,10 @@
-// The read-only Management API (README "Management API"), without NGINX:
-// the glue (ngx_voxfra_api.cpp) hands it the request's method, raw path
-// below the location, raw query and Authorization header, with the
-// worker's read transaction, and sends back what it answers. Every answer
-// is JSON with requestId, errors in the ingest contract's shape.
+// The Management API (README "Management API"), without NGINX: the glue
+// (ngx_voxfra_api.cpp) hands it the request's method, raw path below the
+// location, raw query and Authorization header, and sends back what it
+// answers. Reads (GET) are answered from the worker's read transaction on
+// the event loop; writes (POST, PATCH) with their body on the thread pool,
+// in a write transaction of their own. Every answer is JSON with
+// requestId, errors in the ingest contract's shape.
 // C++17: the glue includes it.
 #pragma once
 #include "store/lmdb_fwd.h"
@@ -20,13 +22,30 @@ struct ApiRequest {
   std::string_view query;          // raw, without '?'
   std::string_view authorization;  // the header's value, empty when absent
   std::string_view request_id;
+  // Writes only:
+  std::string_view body;
+  std::string_view content_type;     // the header's value, empty when absent
+  std::string_view idempotency_key;  // the header's value, empty when absent
+};
+
+// Bodies larger than this are refused (413) before they are read.
+inline constexpr std::size_t kMaxApiBody = 64 * 1024;
+
+// Whether the glue answers `method` with handle_api_write (after reading
+// the body, on the thread pool) rather than handle_api_request.
+bool api_method_writes(std::string_view method);
+
+struct ApiWriteSettings {
+  std::uint32_t changes_per_minute = 60;  // a token's endpoint changes (`voxfra_api write_limit=`)
 };
 
 struct ApiResponse {
   int status = 200;
   std::string body;
   bool www_authenticate = false;  // 401: add `WWW-Authenticate: Bearer`
-  bool allow_get = false;         // 405: add `Allow: GET`
+  std::string allow;              // 405: the route's methods, for `Allow:`
+  int retry_after = 0;            // 429: seconds, for `Retry-After:`
+  bool replayed = false;          // an Idempotency-Key's earlier answer: `Idempotent-Replayed: true`
   std::string error_log;          // a 500's cause, for the glue to log
 };
 
@@ -40,7 +59,14 @@ void free_api_token_file(ApiTokenFile* file);
 // route but health answers 503 then). `file` may be null. Never throws.
 ApiResponse handle_api_request(const Store* store, MDB_txn* txn, const ApiTokenFile* file,
                                const ApiRequest& request);
+// A write, in a write transaction of its own (the caller is a pool thread:
+// the commit syncs). `store` is null when the store could not be opened.
+// Never throws.
+ApiResponse handle_api_write(Store* store, const ApiTokenFile* file, const ApiWriteSettings& settings,
+                             const ApiRequest& request);
 // The 500 answer, for when the glue itself fails around the call.
 ApiResponse api_internal_error(std::string_view request_id);
+// The 413 answer, for a body the glue refuses before reading it.
+ApiResponse api_body_too_large(std::string_view request_id);
 
 }  // namespace voxfra

@@ -50,7 +50,7 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-IssuedApiToken issue_api_token(std::string scope, std::string name, UnixMillis now) {
+IssuedApiToken issue_api_token(std::string scope, std::string name, TokenRole role, UnixMillis now) {
   std::string id = random_hex(kIdHexBytes);
   IssuedApiToken issued;
   issued.token = std::string(kTokenPrefix) + id + "_" + random_hex(kSecretHexBytes);
@@ -59,6 +59,7 @@ IssuedApiToken issue_api_token(std::string scope, std::string name, UnixMillis n
   issued.record.scope = std::move(scope);
   issued.record.name = std::move(name);
   issued.record.created_at = now;
+  issued.record.role = role;
   return issued;
 }
 
@@ -74,6 +75,11 @@ std::vector<FileApiToken> parse_token_file(std::string_view text) {
     std::size_t space = line.find_first_of(" \t");
     std::string_view hash = line.substr(0, space);
     std::string_view scope = space == std::string_view::npos ? std::string_view() : trim(line.substr(space));
+    std::string_view role;
+    if (std::size_t gap = scope.find_first_of(" \t"); gap != std::string_view::npos) {
+      role = trim(scope.substr(gap));
+      scope = scope.substr(0, gap);
+    }
     FileApiToken t;
     t.line = line_number;
     if (!hex_decode(hash, t.sha256)) {
@@ -84,6 +90,14 @@ std::vector<FileApiToken> parse_token_file(std::string_view text) {
       throw std::runtime_error("line " + std::to_string(line_number) + ": expected an org name or * after the hash");
     }
     t.scope = std::string(scope);
+    if (!role.empty()) {
+      auto parsed = token_role_from_name(role);
+      if (!parsed) {
+        throw std::runtime_error("line " + std::to_string(line_number) +
+                                 ": the role after the org is read, write or admin");
+      }
+      t.role = *parsed;
+    }
     tokens.push_back(std::move(t));
   }
   return tokens;
@@ -110,7 +124,7 @@ std::optional<TokenScope> authenticate(MDB_txn* txn, const Store& store, std::sp
   if (auto id = token_id(token)) {
     if (auto stored = find_api_token(txn, store, *id);
         stored && !stored->revoked() && constant_time_equal(digest, stored->sha256)) {
-      return TokenScope{stored->id, stored->scope};
+      return TokenScope{stored->id, stored->scope, stored->role, stored->name};
     }
   }
   // Every line is compared, so that the time taken does not tell which one matched.
@@ -118,7 +132,9 @@ std::optional<TokenScope> authenticate(MDB_txn* txn, const Store& store, std::sp
   for (const FileApiToken& t : file_tokens) {
     if (constant_time_equal(digest, t.sha256) && match == nullptr) match = &t;
   }
-  if (match != nullptr) return TokenScope{"file:" + std::to_string(match->line), match->scope};
+  if (match != nullptr) {
+    return TokenScope{"file:" + std::to_string(match->line), match->scope, match->role, {}};
+  }
   return std::nullopt;
 }
 

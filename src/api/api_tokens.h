@@ -4,8 +4,9 @@
 //   vxt_<16 hex: the public id>_<48 hex: 192 random bits>
 // so that a request's token is found by its id and then compared, by its
 // SHA-256, in constant time. An operator may also keep tokens in a file
-// (`voxfra_api token_file=PATH`): one `<sha256 hex> <org or *>` a line,
-// any token text, compared in constant time against every line.
+// (`voxfra_api token_file=PATH`): one `<sha256 hex> <org or *> [role]` a
+// line, any token text, compared in constant time against every line.
+// A token's role (store/api_token.h) says whether it may change endpoints.
 #pragma once
 #include <array>
 #include <optional>
@@ -24,21 +25,26 @@ struct IssuedApiToken {
   std::string token;  // to show once
 };
 // A new token from OpenSSL's RNG; throws std::runtime_error when it fails.
-IssuedApiToken issue_api_token(std::string scope, std::string name, UnixMillis now);
+IssuedApiToken issue_api_token(std::string scope, std::string name, TokenRole role, UnixMillis now);
 
 struct FileApiToken {
   std::array<unsigned char, 32> sha256{};
   std::string scope;  // an org, or kAllOrgs
+  TokenRole role = TokenRole::read;
   std::size_t line = 0;
 };
 // A token file's text; throws std::runtime_error("line N: ...") for a line
-// that is not `<64 hex digits> <org or *>` (blank lines and # comments pass).
+// that is not `<64 hex digits> <org or *> [read|write|admin]` (blank lines
+// and # comments pass).
 std::vector<FileApiToken> parse_token_file(std::string_view text);
 
 // What a request's token may see.
 struct TokenScope {
   std::string id;     // "tok_…", or "file:<line>"
   std::string scope;  // an org, or kAllOrgs
+  TokenRole role = TokenRole::read;
+  std::string name;   // the operator's label, may be empty
+  bool may_write() const { return role == TokenRole::write || role == TokenRole::admin; }
   bool all_orgs() const { return scope == kAllOrgs; }
   bool covers(std::string_view org) const { return all_orgs() || scope == org; }
 };

@@ -8,6 +8,7 @@
 #include "api/page_cursor.h"
 #include "api/routes.h"
 #include "store/cursor.h"
+#include "store/audit_log.h"
 #include "store/endpoint.h"
 #include "store/request_log.h"
 #include "store/request_log_json.h"
@@ -16,17 +17,17 @@ namespace voxfra::api {
 
 namespace {
 
-constexpr std::size_t kSlugPrefix = 6;
-
 void write_count(JsonWriter& w, std::string_view name, std::uint64_t n) {
   w.key(name).integer(static_cast<std::int64_t>(n));
 }
+
+}  // namespace
 
 void write_endpoint(JsonWriter& w, const Endpoint& e, const EndpointStats& s) {
   w.begin_object();
   w.field("id", e.id).field("org", e.org).field("client", e.client).field("provider", provider_name(e.provider));
   w.field("status", endpoint_status_name(e.status));
-  w.field("slugPrefix", e.slug.substr(0, kSlugPrefix));
+  w.field("slugPrefix", slug_prefix(e.slug));
   w.key("hmac").boolean(!e.secrets.empty());
   w.key("allow").begin_array();
   for (const std::string& cidr : e.allow) w.string(cidr);
@@ -52,6 +53,8 @@ void write_endpoint(JsonWriter& w, const Endpoint& e, const EndpointStats& s) {
   write_time_or_null(w, "updatedAt", e.updated_at);
   w.end_object();
 }
+
+namespace {
 
 // Every readable endpoint the token covers, by id.
 std::vector<Endpoint> endpoints_in_scope(const RouteRequest& r, const std::optional<std::string>& org) {

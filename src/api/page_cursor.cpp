@@ -9,6 +9,7 @@ namespace {
 
 constexpr char kCallsKind = 'c';
 constexpr char kEndpointsKind = 'e';
+constexpr char kAuditKind = 'a';
 
 std::string encode(std::string_view raw) { return base64_encode(as_bytes(raw), Base64Alphabet::url, false); }
 
@@ -41,6 +42,19 @@ std::optional<std::string> decode_endpoint_cursor(std::string_view cursor) {
   auto raw = decode(cursor, kEndpointsKind);
   if (!raw || raw->empty()) return std::nullopt;
   return raw;
+}
+
+std::string encode_audit_cursor(std::uint64_t last_sequence) {
+  char raw[9];
+  raw[0] = kAuditKind;
+  bytes::put_u64be(raw + 1, last_sequence);
+  return encode({raw, sizeof raw});
+}
+
+std::optional<std::uint64_t> decode_audit_cursor(std::string_view cursor) {
+  auto raw = decode(cursor, kAuditKind);
+  if (!raw || raw->size() != 8) return std::nullopt;
+  return bytes::get_u64be(raw->data());
 }
 
 }  // namespace voxfra::api

@@ -17,4 +17,8 @@ std::optional<CallPosition> decode_call_cursor(std::string_view cursor);
 std::string encode_endpoint_cursor(std::string_view last_id);
 std::optional<std::string> decode_endpoint_cursor(std::string_view cursor);
 
+// The audit log is listed newest first; the cursor holds the last sequence shown.
+std::string encode_audit_cursor(std::uint64_t last_sequence);
+std::optional<std::uint64_t> decode_audit_cursor(std::string_view cursor);
+
 }  // namespace voxfra::api

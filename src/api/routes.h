@@ -17,14 +17,24 @@
 namespace voxfra::api {
 
 enum class ApiError {
-  invalid_parameter,  // 400
-  unauthorized,       // 401
-  forbidden,          // 403
-  not_found,          // 404
-  method_not_allowed, // 405
-  ambiguous,          // 409
-  internal_error,     // 500
-  store_unavailable,  // 503
+  invalid_parameter,       // 400
+  invalid_body,            // 400
+  unauthorized,            // 401
+  forbidden,               // 403: another org's
+  read_only_token,         // 403: a change with a read token
+  not_found,               // 404
+  method_not_allowed,      // 405
+  ambiguous,               // 409
+  conflict,                // 409: a second active endpoint
+  endpoint_revoked,        // 409
+  unverifiable,            // 409: the endpoint could verify no delivery after it
+  fleet_node,              // 409: the store's endpoints are the fleet's
+  idempotency_key_reused,  // 409
+  payload_too_large,       // 413
+  unsupported_media_type,  // 415
+  rate_limited,            // 429
+  internal_error,          // 500
+  store_unavailable,       // 503
 };
 
 struct Problem {
@@ -32,13 +42,18 @@ struct Problem {
   std::string problem;
 };
 
-// Thrown by a route, answered by handle_api_request.
+// Thrown by a route, answered by handle_api_request. `message`, when set,
+// says more than the error's own sentence (the rules' refusals).
 struct ApiFailure {
+  ApiFailure(ApiError error, std::vector<Problem> details = {}, std::string message = {})
+      : error(error), details(std::move(details)), message(std::move(message)) {}
   ApiError error;
   std::vector<Problem> details;
+  std::string message;
 };
 
-ApiResponse error_response(ApiError error, std::string_view request_id, const std::vector<Problem>& details = {});
+ApiResponse error_response(ApiError error, std::string_view request_id, const std::vector<Problem>& details = {},
+                           std::string_view message = {});
 
 struct RouteRequest {
   const Store& store;
@@ -51,14 +66,17 @@ struct RouteRequest {
 // A success answer: `write_members` adds the members after which requestId
 // comes, inside one object.
 template <typename WriteMembers>
-ApiResponse ok_response(std::string_view request_id, WriteMembers write_members) {
+ApiResponse ok_response(std::string_view request_id, WriteMembers write_members, int status = 200) {
   std::pmr::string out;
   JsonWriter w(out);
   w.begin_object();
   write_members(w);
-  w.field("requestId", request_id);
+  w.field("requestId", request_id);  // last: an idempotent replay swaps it (write_routes.cpp)
   w.end_object();
-  return ApiResponse{200, std::string(out), false, false, {}};
+  ApiResponse response;
+  response.status = status;
+  response.body = std::string(out);
+  return response;
 }
 
 // Query parameters. Each throws ApiFailure invalid_parameter naming itself.
@@ -70,7 +88,12 @@ std::optional<std::string> scoped_org(const RouteRequest& r);
 std::optional<Provider> provider_param(const RouteRequest& r);
 std::size_t limit_param(const RouteRequest& r);
 
+// The methods a path answers ("GET", "GET, POST", ...), empty for none.
+std::string_view route_methods(const std::vector<std::string>& segments);
+
 // Routes
+ApiResponse token_route(const RouteRequest& r);
+ApiResponse audit_route(const RouteRequest& r);
 ApiResponse list_calls_route(const RouteRequest& r);
 ApiResponse call_route(const RouteRequest& r, std::string_view record_id);
 ApiResponse call_by_call_id_route(const RouteRequest& r, std::string_view provider, std::string_view call_id);
@@ -83,5 +106,10 @@ ApiResponse endpoint_requests_route(const RouteRequest& r, std::string_view id);
 // org's is as absent as an unknown one). For the routes below an endpoint
 // too (v1/endpoints/{id}/requests).
 std::optional<Endpoint> endpoint_in_scope(const RouteRequest& r, std::string_view id);
+// An endpoint as the API shows it: never a secret, the slug's prefix only.
+void write_endpoint(JsonWriter& w, const Endpoint& e, const EndpointStats& s);
+
+// Writes (write_routes.cpp), in the write transaction of `r`; the caller commits.
+ApiResponse write_route(const RouteRequest& r, const ApiRequest& request, const std::vector<std::string>& segments);
 
 }  // namespace voxfra::api

@@ -36,5 +36,7 @@ std::string command_name(const Command& command);
 
 // voxfra endpoint log (endpoint_log_command.cpp)
 int endpoint_log(const Cli& cli, const Args& args, std::span<const std::string> operands);
+// voxfra endpoint audit (endpoint_audit_command.cpp)
+int endpoint_audit(const Cli& cli, const Args& args, std::span<const std::string> operands);
 
 }  // namespace voxfra::cli

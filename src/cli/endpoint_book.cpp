@@ -17,27 +17,30 @@ namespace {
 
 constexpr std::int64_t kSnapshotTimeoutMs = 10000;
 
-class StoreBook final : public EndpointBook {
+class StoreBook final : public CliEndpointBook {
  public:
-  StoreBook(const Cli& cli, Access access) : store_(open_store(cli, access)), txn_(*store_, access != Access::read) {
+  StoreBook(const Cli& cli, Access access)
+      : store_(open_store(cli, access)), txn_(*store_, access != Access::read), book_(txn_.get(), *store_) {
     if (access == Access::read) return;
     if (auto node = mirrored_by(txn_.get(), *store_)) {
       throw CommandError("the endpoints of this store are mirrored from the fleet by voxfra-fleet (node \"" + *node +
                          "\"); change them in the fleet with `voxfra --nats URL[,URL...] endpoint ...`");
     }
   }
-  std::optional<Endpoint> find(std::string_view slug) override { return find_endpoint(txn_, *store_, slug); }
-  std::vector<Endpoint> all() override { return all_endpoints(txn_, *store_); }
-  void save(const Endpoint& e) override { save_endpoint(txn_, *store_, e); }
+  std::optional<Endpoint> find(std::string_view slug) override { return book_.find(slug); }
+  std::vector<Endpoint> all() override { return book_.all(); }
+  void save(const Endpoint& e) override { book_.save(e); }
   void commit() override { txn_.commit(); }
-  EndpointStats stats(std::string_view slug) override { return endpoint_stats(txn_, *store_, slug); }
+  EndpointStats stats(std::string_view slug) override { return book_.stats(slug); }
+  void audit(AuditEntry& entry) override { book_.audit(entry); }
 
  private:
   std::unique_ptr<Store> store_;
   Txn txn_;
+  StoreEndpointBook book_;
 };
 
-class BucketBook final : public EndpointBook {
+class BucketBook final : public CliEndpointBook {
  public:
   BucketBook(const Cli& cli, const Args& args) {
     fleet::NatsSettings settings = fleet::nats_settings(args, "voxfra");
@@ -101,6 +104,8 @@ class BucketBook final : public EndpointBook {
   }
 
   void commit() override {}  // each save is written (or refused) at once
+  // The fleet's changes are not in any node's audit log (docs/fleet.md).
+  void audit(AuditEntry&) override {}
 
   EndpointStats stats(std::string_view slug) override {
     if (!stats_txn_) return EndpointStats{};
@@ -131,28 +136,12 @@ class BucketBook final : public EndpointBook {
 
 }  // namespace
 
-std::unique_ptr<EndpointBook> open_endpoint_book(const Cli& cli, const Args& args, Access access) {
+std::unique_ptr<CliEndpointBook> open_endpoint_book(const Cli& cli, const Args& args, Access access) {
   if (args.has("nats")) return std::make_unique<BucketBook>(cli, args);
   for (std::string_view flag : {"nats-user", "nats-password-file", "nats-ca"}) {
     if (args.has(flag)) throw UsageError("--" + std::string(flag) + " needs --nats");
   }
   return std::make_unique<StoreBook>(cli, access);
-}
-
-Endpoint require_endpoint(EndpointBook& book, std::string_view slug) {
-  if (auto e = book.find(slug)) return *e;
-  throw CommandError("no endpoint with slug \"" + std::string(slug) + "\"");
-}
-
-void refuse_second_active(EndpointBook& book, const Endpoint& wanted, std::string_view except_slug) {
-  for (const Endpoint& e : book.all()) {
-    if (e.status == EndpointStatus::active && e.slug != except_slug && e.org == wanted.org &&
-        e.client == wanted.client && e.provider == wanted.provider) {
-      throw CommandError("an active endpoint for org \"" + e.org + "\", client \"" + e.client + "\", provider " +
-                         std::string(provider_name(e.provider)) + " already exists: " + e.id +
-                         " (disable or revoke it first, or use `voxfra endpoint replace`)");
-    }
-  }
 }
 
 }  // namespace voxfra::cli

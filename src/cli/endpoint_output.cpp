@@ -68,10 +68,6 @@ std::string rejected_by_text(const EndpointStats& s) {
 
 }  // namespace
 
-std::string endpoint_path(const Endpoint& e) {
-  return "/webhooks/" + std::string(provider_name(e.provider)) + "/" + e.slug;
-}
-
 void print_endpoint_list(const Cli& cli, const std::vector<EndpointWithStats>& endpoints) {
   if (cli.json) {
     JsonDocument doc;

@@ -21,10 +21,16 @@ int token_create(const Cli& cli, const Args& args, std::span<const std::string> 
   if (org.has_value() == args.has("all")) throw UsageError("token create needs --org O or --all (one of them)");
   std::string scope = org ? check_name("org", *org) : std::string(kAllOrgs);
   std::string name = args.value("name").value_or("");
+  TokenRole role = TokenRole::read;
+  if (auto r = args.value("role")) {
+    auto parsed = token_role_from_name(*r);
+    if (!parsed) throw UsageError("--role \"" + *r + "\": one of read, write, admin");
+    role = *parsed;
+  }
   if (name.size() > kMaxNameLength) throw UsageError("--name is longer than 200 characters");
 
   auto store = open_store(cli, Access::create);
-  IssuedApiToken issued = issue_api_token(scope, name, now_millis());
+  IssuedApiToken issued = issue_api_token(scope, name, role, now_millis());
   Txn txn(*store, true);
   save_api_token(txn.get(), *store, issued.record);
   txn.commit();
@@ -34,13 +40,17 @@ int token_create(const Cli& cli, const Args& args, std::span<const std::string> 
     JsonDocument doc;
     JsonWriter& w = doc.writer();
     w.begin_object().field("id", t.id).field("token", issued.token).field("scope", t.scope);
-    w.field("name", t.name);
+    w.field("role", token_role_name(t.role)).field("name", t.name);
     write_time(w, "createdAt", t.created_at);
     w.end_object();
     doc.print(*cli.out);
     return 0;
   }
-  print_fields(*cli.out, {{"id", t.id}, {"token", issued.token}, {"scope", scope_text(t)}, {"name", t.name}});
+  print_fields(*cli.out, {{"id", t.id},
+                          {"token", issued.token},
+                          {"scope", scope_text(t)},
+                          {"role", std::string(token_role_name(t.role))},
+                          {"name", t.name}});
   *cli.out << "\nKeep the token now: only its SHA-256 is stored, and it is never shown again.\n";
   return 0;
 }
@@ -55,7 +65,8 @@ int token_list(const Cli& cli, const Args&, std::span<const std::string> operand
     JsonWriter& w = doc.writer();
     w.begin_array();
     for (const ApiToken& t : tokens) {
-      w.begin_object().field("id", t.id).field("scope", t.scope).field("name", t.name);
+      w.begin_object().field("id", t.id).field("scope", t.scope).field("role", token_role_name(t.role));
+      w.field("name", t.name);
       w.field("status", t.revoked() ? "revoked" : "active");
       write_time(w, "createdAt", t.created_at);
       write_time(w, "revokedAt", t.revoked_at);
@@ -65,9 +76,10 @@ int token_list(const Cli& cli, const Args&, std::span<const std::string> operand
     doc.print(*cli.out);
     return 0;
   }
-  Table table({"ID", "SCOPE", "NAME", "STATUS", "CREATED", "REVOKED"});
+  Table table({"ID", "SCOPE", "ROLE", "NAME", "STATUS", "CREATED", "REVOKED"});
   for (const ApiToken& t : tokens) {
-    table.add_row({t.id, t.scope, t.name.empty() ? "-" : t.name, t.revoked() ? "revoked" : "active",
+    table.add_row({t.id, t.scope, std::string(token_role_name(t.role)), t.name.empty() ? "-" : t.name,
+                   t.revoked() ? "revoked" : "active",
                    time_or_dash(t.created_at), time_or_dash(t.revoked_at)});
   }
   table.print(*cli.out);
@@ -99,7 +111,7 @@ int token_revoke(const Cli& cli, const Args&, std::span<const std::string> opera
 }
 
 constexpr Command kTokenCommands[] = {
-    {"token", "create", "--org O | --all [--name N]", "org all name", token_create},
+    {"token", "create", "--org O | --all [--role read|write|admin] [--name N]", "org all role name", token_create},
     {"token", "list", "", "", token_list},
     {"token", "revoke", "ID", "", token_revoke},
 };

@@ -5,22 +5,15 @@
 #include <iterator>
 #include <optional>
 
-#include "auth/cidr.h"
+#include "endpoints/endpoint_changes.h"
 #include "util/command_errors.h"
 
 namespace voxfra::cli {
 
 namespace {
 
-constexpr std::size_t kMaxNameLength = 64;
-constexpr std::size_t kMinSecretLength = 16;
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
-bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-         c == '-';
-}
 
 std::optional<std::uint64_t> parse_unsigned(std::string_view text) {
   std::uint64_t n = 0;
@@ -32,11 +25,8 @@ std::optional<std::uint64_t> parse_unsigned(std::string_view text) {
 }  // namespace
 
 std::string check_name(std::string_view option, std::string_view value) {
-  bool ok = !value.empty() && value.size() <= kMaxNameLength;
-  for (char c : value) ok = ok && is_name_char(c);
-  if (!ok) {
-    throw UsageError("--" + std::string(option) + " " + quoted(value) +
-                     ": use 1-64 characters of letters, digits, '.', '_' and '-'");
+  if (auto problem = name_problem(value)) {
+    throw UsageError("--" + std::string(option) + " " + quoted(value) + ": " + *problem);
   }
   return std::string(value);
 }
@@ -53,13 +43,9 @@ EndpointStatus check_status(std::string_view value) {
   throw UsageError("unknown status " + quoted(value) + "; one of: active, inactive, revoked");
 }
 
-// The module's own parser decides: a rule the CLI accepts is one the module
-// applies, never one it silently cannot read.
+// The module's own parser decides (endpoints/endpoint_changes.h).
 std::string check_cidr(std::string_view value) {
-  if (!parse_cidr(value)) {
-    throw UsageError("--allow " + quoted(value) +
-                     ": not an IPv4 or IPv6 address with an optional /prefix (0-32 or 0-128, no leading zeros)");
-  }
+  if (auto problem = cidr_problem(value)) throw UsageError("--allow " + quoted(value) + ": " + *problem);
   return std::string(value);
 }
 

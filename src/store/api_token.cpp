@@ -11,7 +11,8 @@ namespace voxfra {
 
 namespace {
 
-constexpr std::uint8_t kTokenVersion = 1;
+constexpr std::uint8_t kReadTokenVersion = 1;  // before roles
+constexpr std::uint8_t kTokenVersion = 2;
 
 void append_text(std::string& out, std::string_view text) {
   char length[2];
@@ -29,12 +30,30 @@ std::string encode_api_token(const ApiToken& t) {
   bytes::append_u64le(out, static_cast<std::uint64_t>(t.revoked_at));
   append_text(out, t.scope);
   append_text(out, t.name);
+  out.push_back(static_cast<char>(t.role));
   return out;
+}
+
+std::string_view token_role_name(TokenRole role) {
+  switch (role) {
+    case TokenRole::read: return "read";
+    case TokenRole::write: return "write";
+    case TokenRole::admin: return "admin";
+  }
+  return "read";
+}
+
+std::optional<TokenRole> token_role_from_name(std::string_view name) {
+  for (TokenRole role : {TokenRole::read, TokenRole::write, TokenRole::admin}) {
+    if (token_role_name(role) == name) return role;
+  }
+  return std::nullopt;
 }
 
 bool decode_api_token(std::string_view id, std::string_view encoded, ApiToken& out) {
   bytes::Reader in(encoded);
-  if (in.u8() != kTokenVersion) return false;
+  const std::uint8_t version = in.u8();
+  if (version != kReadTokenVersion && version != kTokenVersion) return false;
   ApiToken t;
   t.id = std::string(id);
   std::string_view hash = in.take(t.sha256.size());
@@ -43,6 +62,13 @@ bool decode_api_token(std::string_view id, std::string_view encoded, ApiToken& o
   t.revoked_at = static_cast<UnixMillis>(in.u64le());
   t.scope = std::string(in.take(in.u16le()));
   t.name = std::string(in.take(in.u16le()));
+  if (version == kTokenVersion) {
+    const std::uint8_t role = in.u8();
+    if (role < static_cast<std::uint8_t>(TokenRole::read) || role > static_cast<std::uint8_t>(TokenRole::admin)) {
+      return false;
+    }
+    t.role = static_cast<TokenRole>(role);
+  }
   if (!in.ok() || !in.at_end() || t.scope.empty()) return false;
   out = std::move(t);
   return true;

@@ -14,6 +14,10 @@
 //   fleet      what voxfra-fleet keeps of a fleet node: its name, the
 //              shipped cursor, the mirror's revisions (store/fleet_state.h);
 //              made like `tokens`
+//   audit      u64 big-endian sequence -> who changed which endpoint how
+//              (store/audit_log.h); made like `tokens`
+//   apikeys    token id, Idempotency-Key -> the Management API's answer to a
+//              create or replace (store/api_keys.h); made like `tokens`
 // The module opens one Store per worker after fork; the CLI opens one per
 // command. Nothing here knows of NGINX.
 #pragma once
@@ -188,6 +192,9 @@ class Store {
   MDB_dbi tokens_dbi() const { return tokens_; }
   // 0 when the environment was opened read-only and has none yet.
   MDB_dbi fleet_dbi() const { return fleet_; }
+  // 0 when the environment was opened read-only and has none yet.
+  MDB_dbi audit_dbi() const { return audit_; }
+  MDB_dbi apikeys_dbi() const { return apikeys_; }
 
   // The schema version the environment records; 0 when unreadable.
   std::uint32_t schema_version(MDB_txn* txn) const;
@@ -202,6 +209,7 @@ class Store {
   MDB_env* env_ = nullptr;
   std::string path_;
   MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0, reqlog_ = 0, tokens_ = 0, fleet_ = 0;
+  MDB_dbi audit_ = 0, apikeys_ = 0;
   bool has_reqlog_ = false;
   std::uint64_t synced_txnid_ = 0;  // the last transaction sync_if_written saw on disk
 };

@@ -30,6 +30,7 @@ constexpr OptionSpec kOptions[] = {
     {"size", true, false},       {"before", true, false},     {"dry-run", false, false},
     {"batch", true, false},
     {"all", false, false},       {"name", true, false},       {"version", false, false},
+    {"role", true, false},
     // The fleet: the CLI's --nats flags and voxfra-fleet's own.
     {"nats", true, false},       {"nats-user", true, false},  {"nats-password-file", true, false},
     {"nats-ca", true, false},    {"node", true, false},       {"replicas", true, false},

@@ -423,12 +423,22 @@ sub api_get {
     return $self->request('GET', "/api$path", headers => \@headers);
 }
 
-# $t->create_token(org => 'acme' | all => 1, name => ...): the token's --json answer.
+# $t->create_token(org => 'acme' | all => 1, name => ..., role => 'admin'): the token's --json answer.
 sub create_token {
     my ($self, %o) = @_;
     my @args = ('token', 'create', $o{all} ? '--all' : ('--org', $o{org}));
     push @args, '--name', $o{name} if defined $o{name};
+    push @args, '--role', $o{role} if defined $o{role};
     return $self->cli_json(@args);
+}
+
+# $t->api_write(METHOD, PATH below /api, $token, $body (text, or a reference
+# encoded as JSON, or undef for none), headers => [...]): a Management API write.
+sub api_write {
+    my ($self, $method, $path, $token, $body, @headers) = @_;
+    push @headers, Authorization => "Bearer $token" if defined $token;
+    $body = $JSON->encode($body) if ref $body;
+    return $self->request($method, "/api$path", defined $body ? (body => $body) : (), headers => \@headers);
 }
 
 # ---------------------------------------------------------------------------
