@@ -58,7 +58,7 @@ class Payload {
   std::string_view first_string(std::initializer_list<std::string_view> paths);
 
   // `element` serialized as compact JSON in this payload's memory, nested
-  // at most kMaxKeptDepth levels (json_element.h): what adapters keep of a
+  // at most kMaxKeptDepth levels (record/json_element.h): what adapters keep of a
   // provider's free-form values (`variables`) stays readable, however deep.
   std::string_view json(simdjson::dom::element element);
   // Text in this payload's memory (for values an adapter computes).

@@ -14,7 +14,7 @@ namespace {
 
 // A stored record parsed by our own reader, valid until the next call on
 // this thread; nullopt when it cannot be (a record stored before the depth
-// of `variables` was bounded may be too deep: json_element.h).
+// of `variables` was bounded may be too deep: record/json_element.h).
 std::optional<simdjson::dom::element> parse_record(std::string_view json) {
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element record;

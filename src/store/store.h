@@ -4,7 +4,7 @@
 //   calls      u64 big-endian sequence -> stored call (StoredCall, below)
 //   callidx    idempotency key -> u64 sequence, i64 stored-at ms[, u64 the
 //              storing node's sequence] (store/call_index.h)
-//   stats      endpoint slug -> counters (EndpointStats)
+//   stats      endpoint slug -> counters (base/endpoint_stats.h, encode_stats below)
 //   meta       "schema" -> u32 schema version
 //   reqlog     endpoint id, time -> request history entry (store/request_log.h);
 //              made by the first writer that opens an older environment

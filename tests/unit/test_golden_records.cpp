@@ -31,15 +31,6 @@ using testing::AdapterRun;
 
 constexpr std::string_view kExpectedSuffix = ".expected.json";
 
-std::string_view verdict_name(Verdict v) {
-  switch (v) {
-    case Verdict::end_of_call: return "end_of_call";
-    case Verdict::ignored: return "ignored";
-    case Verdict::invalid: return "invalid";
-  }
-  return "?";
-}
-
 // What the expected file holds for one run: one member a line, so that a
 // change shows as a small diff.
 std::string outcome_text(AdapterRun& run) {
@@ -49,8 +40,10 @@ std::string outcome_text(AdapterRun& run) {
     append_json_escaped(out, text);
     out += '"';
   };
+  std::ostringstream verdict;
+  verdict << run.verdict();  // its name (adapter_harness.h)
   out += "{\n  \"verdict\": ";
-  quoted(verdict_name(run.verdict()));
+  quoted(verdict.str());
   out += ",\n  \"problems\": [";
   bool first = true;
   for (const auto& [field, problem] : run.problems()) {
