@@ -1,25 +1,30 @@
-// The Voxfra console: a read-only view of the Management API (README
-// "Console"). No build step, no dependencies; every value from the API is
-// put on the page as text, never as HTML.
+// The Voxfra console: a view of the Management API (README "Console"), and
+// endpoint management for a token that may write. No build step, no
+// dependencies; every value from the API is put on the page as text, never
+// as HTML.
 'use strict';
 
 const API = new URL(document.querySelector('meta[name="voxfra-api"]').content, document.baseURI);
 const TOKEN_KEY = 'voxfraToken';
 const $ = (id) => document.getElementById(id);
 
-const state = { org: null, client: null, callsCursor: null };
+const state = { org: null, client: null, callsCursor: null, mayWrite: false };
 
 class ApiError extends Error {
   constructor(status, body) {
     super((body && body.error) || `HTTP ${status}`);
     this.status = status;
+    this.details = (body && body.details) || [];
   }
 }
 
-async function api(path, params = {}) {
+// A change: `body` is sent as JSON.
+async function api(path, params = {}, method = 'GET', payload = undefined) {
   const url = new URL(path, API);
   for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') url.searchParams.set(k, v);
-  const res = await fetch(url, { headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` } });
+  const headers = { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` };
+  if (payload !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(url, { method, headers, body: payload === undefined ? undefined : JSON.stringify(payload) });
   let body = null;
   try { body = await res.json(); } catch (_) { /* not JSON: reported by status */ }
   if (!res.ok) throw new ApiError(res.status, body);
@@ -101,10 +106,92 @@ async function loadEndpoints() {
   body.replaceChildren();
   const { items } = await api('v1/endpoints', { org: state.org, client: state.client, limit: 200 });
   for (const e of items) {
-    body.append(row([e.id, e.client, e.provider, badge(e.status), String(e.requests), when(e.lastUsedAt),
-                     badge(e.hmac ? 'on' : 'off'), `${e.slugPrefix}…`]));
+    const cells = [e.id, e.client, e.provider, badge(e.status), String(e.requests), when(e.lastUsedAt),
+                   badge(e.hmac ? 'on' : 'off'), `${e.slugPrefix}…`];
+    if (state.mayWrite) cells.push(actions(e));
+    const tr = row(cells);
+    tr.dataset.id = e.id;
+    body.append(tr);
   }
   $('endpoints-empty').hidden = items.length > 0;
+}
+
+// ---------------------------------------------------------------------------
+// Managing endpoints (tokens of role write or admin)
+
+function manageError(e) {
+  if (e instanceof ApiError && e.status === 401) { showError(e); return; }
+  const details = e.details && e.details.length ? `: ${e.details.map((d) => `${d.field} ${d.problem}`).join('; ')}` : '';
+  $('manage-error').textContent = `${e.message}${details}`;
+}
+
+// The URL and secret of a new endpoint or secret, shown this once.
+function showIssued(title, answer) {
+  $('issued').hidden = false;
+  $('issued-title').textContent = title;
+  $('issued-url').value = answer.path ? new URL(answer.path, document.baseURI).href : '(unchanged)';
+  $('issued-secret-row').hidden = !answer.secret;
+  $('issued-secret').value = answer.secret || '';
+}
+
+async function copyField(id) {
+  const field = $(id);
+  field.select();
+  try { await navigator.clipboard.writeText(field.value); } catch (_) { document.execCommand('copy'); }
+}
+
+async function change(path, method, body, after) {
+  $('manage-error').textContent = '';
+  try {
+    const answer = await api(path, {}, method, body);
+    if (after) after(answer);
+    await Promise.all([loadEndpoints(), loadOrgs().then(markSelected)]);
+  } catch (e) { manageError(e); }
+}
+
+function button(text, onClick, className) {
+  const b = el('button', text, className);
+  b.type = 'button';
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function actions(e) {
+  const span = el('span', null, 'actions');
+  if (e.status === 'revoked') return span;
+  const base = `v1/endpoints/${encodeURIComponent(e.id)}`;
+  const name = `${e.id} (${e.org} / ${e.client}, ${e.provider})`;
+  if (e.status === 'active') span.append(button('Disable', () => change(`${base}/disable`, 'POST')));
+  else span.append(button('Enable', () => change(`${base}/enable`, 'POST')));
+  span.append(button('Revoke and replace', () => {
+    if (!window.confirm(`Revoke endpoint ${name} and issue a new URL? The old URL stops working at once.`)) return;
+    change(`${base}/replace`, 'POST', undefined, (a) => showIssued(`New URL for ${a.endpoint.id}, replacing ${e.id}`, a));
+  }, 'danger'));
+  if (e.hmac) {
+    span.append(button('Rotate secret', () => {
+      const hours = window.prompt(`Hours the current secret of ${e.id} stays valid:`, '24');
+      if (hours === null) return;
+      change(`${base}/rotate-secret`, 'POST', { graceSeconds: Math.round(Number(hours) * 3600) },
+             (a) => showIssued(`New secret for ${e.id}`, a));
+    }));
+  }
+  span.append(button('Allowlist', () => {
+    const text = window.prompt(`Allowed addresses for ${e.id} (CIDRs, comma-separated; empty: any):`, e.allow.join(', '));
+    if (text === null) return;
+    const allow = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    change(base, 'PATCH', { allow });
+  }));
+  return span;
+}
+
+function createEndpoint(ev) {
+  ev.preventDefault();
+  $('manage-error').textContent = '';
+  if (!state.org) { $('manage-error').textContent = 'Choose an organization on the left first.'; return; }
+  const allow = $('new-allow').value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const body = { org: state.org, client: $('new-client').value.trim(), provider: $('new-provider').value,
+                 hmac: $('new-hmac').checked, allow };
+  change('v1/endpoints', 'POST', body, (a) => showIssued(`New endpoint ${a.endpoint.id} (${a.endpoint.client}, ${a.endpoint.provider})`, a));
 }
 
 async function loadCalls(more = false) {
@@ -187,7 +274,12 @@ function signOut(message) {
 async function start() {
   $('login').hidden = true;
   $('error').textContent = '';
+  $('issued').hidden = true;
   try {
+    const me = await api('v1/token');
+    state.mayWrite = me.mayWrite === true;
+    $('new-endpoint').hidden = !state.mayWrite;
+    for (const th of document.querySelectorAll('.write-only')) th.hidden = !state.mayWrite;
     const orgs = await loadOrgs();
     $('app').hidden = false;
     $('logout').hidden = false;
@@ -206,5 +298,8 @@ $('login-form').addEventListener('submit', (ev) => {
 });
 $('logout').addEventListener('click', () => signOut());
 $('more-calls').addEventListener('click', () => loadCalls(true).catch(showError));
+$('new-endpoint').addEventListener('submit', createEndpoint);
+$('copy-url').addEventListener('click', () => copyField('issued-url'));
+$('copy-secret').addEventListener('click', () => copyField('issued-secret'));
 
 if (sessionStorage.getItem(TOKEN_KEY)) start(); else signOut();

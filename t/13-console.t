@@ -40,6 +40,7 @@ my $dental = $t->create_endpoint(org => 'acme', client => 'dental', provider => 
 my $ortho = $t->create_endpoint(org => 'acme', client => 'ortho', provider => 'vapi');
 my $globex = $t->create_endpoint(org => 'globex', client => 'main', provider => 'custom');
 my $token = $t->create_token(org => 'acme', name => 'console test');
+my $admin = $t->create_token(org => 'acme', role => 'admin', name => 'console admin');
 
 # A call with a transcript and summary, signed (the endpoint has a secret).
 use Digest::SHA qw(hmac_sha256_hex);
@@ -68,8 +69,9 @@ is($page->{status}, 200, 'NGINX serves the console');
 like($page->{body}, qr/<title>Voxfra console<\/title>/, 'index.html');
 
 my $shot = $t->dir . '/console.png';
-local @ENV{qw(CONSOLE_URL TOKEN BAD_TOKEN CALL_ID SCREENSHOT CHROMIUM)} =
-    ($t->url('/console/'), $token->{token}, 'vxt_0000000000000000_' . ('0' x 48), 'console-call-1', $shot, $chromium);
+local @ENV{qw(CONSOLE_URL TOKEN BAD_TOKEN CALL_ID SCREENSHOT CHROMIUM ADMIN_TOKEN ORG)} =
+    ($t->url('/console/'), $token->{token}, 'vxt_0000000000000000_' . ('0' x 48), 'console-call-1', $shot, $chromium,
+     $admin->{token}, 'acme');
 my ($code, $out, $err) = VoxfraTest::run_cmd('node', "$root/t/console/check-console.js");
 is($code, 0, 'Chromium drove the console') or diag $err;
 my $seen = eval { $json->decode($out) } // {};
@@ -115,6 +117,35 @@ cmp_ok($img->{height} // 0, '>=', 900, "as tall as the page ($img->{height} px)"
 cmp_ok($img->{colours} // 0, '>', 20, "not blank: $img->{colours} colours");
 cmp_ok($img->{notBackground} // 0, '>', 0.2, sprintf('and %.0f%% of it is not the background', 100 * ($img->{notBackground} // 0)));
 diag "screenshot: $shot (kept with VOXFRA_KEEP=1)";
+
+is($seen->{readTokenWriteControls}, 0, 'a read token sees no write control');
+
+# An admin token manages endpoints through the page; webhooks follow.
+my $m = $seen->{manage} // {};
+ok($m->{actionsHeader}, 'an admin token sees the Actions column');
+like($m->{created}{url} // '', qr{^http://127\.0\.0\.1:\d+/webhooks/custom/[A-Za-z0-9_-]{32}$}, 'New endpoint shows its whole URL');
+is($m->{copied}, $m->{created}{url}, 'Copy URL copies it');
+is($m->{postNew}, 200, 'a webhook to the new URL is stored');
+is($m->{postDisabled}, 404, 'Disable: the URL answers 404');
+is($m->{postEnabled}, 200, 'Enable: stored again');
+like($m->{replaced}{title} // '', qr/replacing ep_/, 'Revoke and replace (confirmed) shows the new URL');
+is($m->{postOld}, 404, 'the old URL: 404');
+is($m->{postReplacement}, 200, 'the new one: stored');
+ok($m->{secretShown}, 'an HMAC endpoint shows its secret once');
+is($m->{postSigned}, 200, 'signed with it: stored');
+ok($m->{newSecretDiffers}, 'Rotate secret shows a new secret');
+is($m->{postNewSecret}, 200, 'the new secret signs');
+is($m->{postOldSecretInGrace}, 200, 'the old one still does, in its grace');
+like($m->{allowError} // '', qr/nonsense.*not an IPv4/, 'a bad allowlist entry: the API\'s words on the page');
+is($m->{postOutsideAllowlist}, 403, 'a good allowlist applies: 403 from outside it');
+my $stored = $t->cli_json('endpoint', 'list', '--org', 'acme');
+my ($signed) = grep { $_->{client} eq 'console-signed' } @$stored;
+is_deeply($signed->{allow}, ['192.0.2.0/24'], 'the store has the allowlist');
+my @slugs = map { $_->{slug} } grep { $_->{client} =~ /^console-/ } @$stored;
+for my $slug (@slugs) {
+    unlike($m->{pageText} // '', qr/\Q$slug\E/, 'after the page reloads its endpoints, no whole slug')
+        if $slug ne ($m->{replaced}{url} =~ m{/([^/]+)$})[0] && $slug ne ($m->{created}{url} =~ m{/([^/]+)$})[0];
+}
 
 $t->check_error_log;
 done_testing;
