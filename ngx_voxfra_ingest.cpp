@@ -14,6 +14,7 @@
 #include "ingest/admission.h"
 #include "ingest/response.h"
 #include "ngx_voxfra_module.h"
+#include "store/fleet_rates.h"
 #include "util/mask.h"
 #include "util/printable.h"
 
@@ -75,6 +76,7 @@ struct RequestCtx {
   ngx_msec_t idempotency_window;
   Zone* zone;
   voxfra::RateLimits limits;
+  voxfra::FleetRateView fleet_rate;  // what the fleet's other nodes used of the limit
   unsigned retry_after;  // 429: whole seconds until a request would pass
 };
 
@@ -414,7 +416,10 @@ class AdmissionAnswers final : public voxfra::AdmissionQuestions {
     bool ok;
     try {
       ok = voxfra_ngx::find_endpoint(slug_, found);
-      if (ok) out = voxfra::copy_endpoint(found, ctx_->mem);
+      if (ok) {
+        out = voxfra::copy_endpoint(found, ctx_->mem);
+        ctx_->fleet_rate = voxfra::read_fleet_rate(g_worker->reader->txn(), g_worker->reader->store(), slug_);
+      }
     } catch (const voxfra::StoreError& e) {
       if (g_worker->reader) g_worker->reader->release();
       log_storage_failure(g_worker->storage_failures_log, ctx_->r->connection->log, "reading an endpoint",
@@ -428,7 +433,9 @@ class AdmissionAnswers final : public voxfra::AdmissionQuestions {
   // An endpoint with a secret counts verified requests only (settled once
   // the signature is checked), so that forgeries cannot spend its budget.
   RateVerdict check_rate(const voxfra::EndpointView& endpoint) override {
-    ctx_->limits.per_minute = endpoint.rate_limit ? endpoint.rate_limit : static_cast<uint32_t>(lcf_->rate_limit);
+    ctx_->limits.per_minute = voxfra::fleet_rate_share(
+        ctx_->fleet_rate, endpoint.rate_limit ? endpoint.rate_limit : static_cast<uint32_t>(lcf_->rate_limit),
+        ctx_->received_at);
     ctx_->limits.failures_per_minute = static_cast<uint32_t>(lcf_->failure_limit);
     const bool verifies = endpoint.secret_count > 0;
     voxfra::RateVerdict rate = ask_rate(ctx_, [&](voxfra::ZoneState& z) {

@@ -201,6 +201,8 @@ int fleet_status(const Cli& cli, const Args&, std::span<const std::string> opera
     w.key("replicaThrough").integer(static_cast<std::int64_t>(s->replica_through));
     w.key("replicaPending").integer(static_cast<std::int64_t>(s->replica_pending));
     write_time(w, "replicaAppliedAt", s->replica_applied_at);
+    w.key("rateNodes").integer(s->rate_nodes);
+    w.key("rateLimitFallback").boolean(s->rate_fallback);
     w.end_object();
     doc.print(*cli.out);
     return 0;
@@ -217,6 +219,9 @@ int fleet_status(const Cli& cli, const Args&, std::span<const std::string> opera
                                    std::to_string(s->replica_pending) + " pending, last batch " +
                                    age(s->replica_applied_at, now)
                              : std::string("off (this node holds its own calls only)")},
+      {"rate limits", s->rates_updated_at == 0 ? std::string("not shared")
+                      : std::string(s->rate_fallback ? "NATS lost: limit / " : "shared by ") +
+                            std::to_string(s->rate_nodes) + " node" + (s->rate_nodes == 1 ? "" : "s")},
   });
   return 0;
 }

@@ -23,6 +23,7 @@
 #include "fleet/mirror.h"
 #include "fleet/nats_args.h"
 #include "fleet/nats_client.h"
+#include "fleet/rate_share.h"
 #include "fleet/replica.h"
 #include "fleet/shipper.h"
 #include "store/fleet_state.h"
@@ -178,10 +179,11 @@ class Daemon {
         log_.error(std::string("endpoints mirror stopped: ") + e.what());
       }
     });
-    std::thread replicating;
+    std::thread replicating, sharing;
     auto join_all = [&] {
       mirroring.join();
       if (replicating.joinable()) replicating.join();
+      if (sharing.joinable()) sharing.join();
     };
     try {
       wait_for_stream();
@@ -191,6 +193,15 @@ class Daemon {
             Replica(*store_, *nats_, log_, s_.batch).run(g_stop, link_generation_);
           } catch (const std::exception& e) {
             log_.error(std::string("replica stopped: ") + e.what());
+          }
+        });
+      }
+      if (!g_stop) {
+        sharing = std::thread([&] {
+          try {
+            RateShare(*store_, *nats_, log_, s_.node).run(g_stop);
+          } catch (const std::exception& e) {
+            log_.error(std::string("rate limits stopped: ") + e.what());
           }
         });
       }

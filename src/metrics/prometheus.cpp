@@ -208,6 +208,11 @@ std::string write_prometheus(const Page& page) {
     t.sample("voxfra_fleet_replica_pending_messages", {}, f->replica_pending);
     t.family("voxfra_fleet_replica_applied_timestamp_seconds", "gauge", "When the replica last applied a batch.");
     t.sample("voxfra_fleet_replica_applied_timestamp_seconds", {}, seconds(f->replica_applied_at));
+    t.family("voxfra_fleet_rate_nodes", "gauge", "Nodes sharing the rate limits, as last seen.");
+    t.sample("voxfra_fleet_rate_nodes", {}, f->rate_nodes);
+    t.family("voxfra_fleet_rate_limit_fallback", "gauge",
+             "1 while the shared counts are stale (NATS lost): each node holds to the limit / the nodes last seen.");
+    t.sample("voxfra_fleet_rate_limit_fallback", {}, f->rate_fallback ? 1 : 0);
   }
   return t.take();
 }

@@ -2,6 +2,7 @@
 
 #include "store/bytes.h"
 #include "store/call_index.h"
+#include "store/fleet_rates.h"
 #include "store/lmdb_util.h"
 
 namespace voxfra {
@@ -74,6 +75,11 @@ std::optional<FleetStatus> read_fleet_status(MDB_txn* txn, const Store& store) {
   s.replica = fleet_get(txn, store, fleet_key::replica) == std::optional<std::string_view>("on");
   s.replica_through = fleet_get_u64(txn, store, fleet_key::replica_through).value_or(0);
   s.replica_pending = fleet_get_u64(txn, store, fleet_key::replica_pending).value_or(0);
+  if (auto rates = fleet_get(txn, store, fleet_key::rates); rates && rates->size() == 12) {
+    s.rates_updated_at = static_cast<UnixMillis>(bytes::get_u64le(rates->data()));
+    s.rate_nodes = bytes::get_u32le(rates->data() + 8);
+    s.rate_fallback = now_millis() - s.rates_updated_at > kFleetRatesStaleMs;
+  }
   s.replica_applied_at =
       static_cast<UnixMillis>(fleet_get_u64(txn, store, fleet_key::replica_applied_at).value_or(0));
 

@@ -78,6 +78,9 @@ struct FleetStatus {
   std::uint64_t replica_through = 0;    // the stream sequence applied through
   std::uint64_t replica_pending = 0;    // stream messages after it
   UnixMillis replica_applied_at = 0;
+  std::uint32_t rate_nodes = 0;         // nodes sharing the rate limits, as last seen
+  UnixMillis rates_updated_at = 0;      // 0: the daemon never shared them
+  bool rate_fallback = false;           // stale: each node holds to limit / rate_nodes
 };
 // nullopt when the store is no fleet node. Throws StoreError.
 std::optional<FleetStatus> read_fleet_status(MDB_txn* txn, const Store& store);

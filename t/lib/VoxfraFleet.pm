@@ -106,7 +106,7 @@ sub node_permissions {
     return <<'PERM';
         permissions: {
             publish: {
-                allow: ["voxfra.calls.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.VOXFRA_CALLS", "$JS.API.STREAM.NAMES",
+                allow: ["voxfra.calls.>", "voxfra.rates.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.VOXFRA_CALLS", "$JS.API.STREAM.NAMES",
                         "$JS.API.STREAM.INFO.KV_voxfra_endpoints",
                         "$JS.API.CONSUMER.CREATE.KV_voxfra_endpoints",
                         "$JS.API.CONSUMER.CREATE.KV_voxfra_endpoints.>",
@@ -117,7 +117,7 @@ sub node_permissions {
                         "$JS.API.CONSUMER.DELETE.VOXFRA_CALLS.>",
                         "$JS.FC.VOXFRA_CALLS.>"]
             }
-            subscribe: { allow: ["_INBOX.>"] }
+            subscribe: { allow: ["_INBOX.>", "voxfra.rates.>"] }
         }
 PERM
 }

@@ -2,6 +2,7 @@
 // key hashes, the figures `voxfra fleet status` reads from the store, and
 // the replica's appends (each key once, whatever the order).
 #include "fleet/fleet_names.h"
+#include "store/fleet_rates.h"
 #include "store/fleet_state.h"
 #include "store_harness.h"
 
@@ -98,6 +99,18 @@ TEST_F(StoreTest, ReplicaStoresEachKeyOnceWhateverTheOrder) {
   Txn txn(store, false);
   EXPECT_TRUE(is_replicated(txn.get(), store, applied.key, 2));
   EXPECT_FALSE(is_replicated(txn.get(), store, local.key, 1));
+}
+
+TEST(FleetRates, TheNodeGetsWhatTheFleetHasNotUsedAndFailsSafeWhenStale) {
+  FleetRateView none;
+  EXPECT_EQ(fleet_rate_share(none, 100, 5000), 100u) << "no fleet node: the limit";
+  FleetRateView v{true, 10'000, 3, 70};
+  EXPECT_EQ(fleet_rate_share(v, 100, 11'000), 30u);
+  v.others = 120;
+  EXPECT_EQ(fleet_rate_share(v, 100, 11'000), 0u) << "the fleet used it all";
+  EXPECT_EQ(fleet_rate_share(v, 100, 10'000 + kFleetRatesStaleMs + 1), 33u) << "stale: limit / nodes";
+  EXPECT_EQ(fleet_rate_share(v, 2, 10'000 + kFleetRatesStaleMs + 1), 1u) << "at least one";
+  EXPECT_EQ(fleet_rate_share(v, 0, 11'000), 0u) << "0 refuses all";
 }
 
 TEST(StoredCall, RecordWithoutIdIsWhatAppendTakes) {
