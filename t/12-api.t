@@ -407,18 +407,7 @@ subtest 'voxfra token: usage' => sub {
 # ---------------------------------------------------------------------------
 # Every answer against the OpenAPI document's schemas.
 
-my ($npm_ok, $npm_why) = VoxfraTest::npm_install("$root/t/api");
-SKIP: {
-    skip "OpenAPI validation $npm_why", 1 unless $npm_ok;
-    my ($code, $out, $err) = VoxfraTest::run_cmd({ stdin => $json->encode(\@answers) }, 'node', "$root/t/api/validate.js",
-                                                 "$root/docs/openapi.json");
-    is($code, 0, 'the validator ran') or diag $err;
-    my $results = eval { $json->decode($out) } // [];
-    is(scalar @$results, scalar @answers, scalar(@answers) . ' answers validated');
-    for my $r (@$results) {
-        ok($r->{ok}, "matches docs/openapi.json: $r->{name}") or diag join "\n", @{ $r->{errors} };
-    }
-}
+VoxfraTest::check_openapi(\@answers);
 
 $t->check_error_log;
 done_testing;

@@ -445,6 +445,26 @@ sub api_write {
 # Node.js packages a test needs, from the npm registry into a folder of the
 # test's own (never globally, never committed). Returns (1, '') or (0, the
 # reason to skip with).
+# Validates the API's answers (each { name, ... } as t/api/validate.js
+# takes them) against docs/openapi.json's schemas with ajv: one test each.
+sub check_openapi {
+    my ($answers) = @_;
+    my $root = root();
+    my ($npm_ok, $npm_why) = npm_install("$root/t/api");
+  SKIP: {
+        Test::More::skip("OpenAPI validation $npm_why", 1) unless $npm_ok;
+        my ($code, $out, $err) = run_cmd({ stdin => json()->encode($answers) }, 'node', "$root/t/api/validate.js",
+                                         "$root/docs/openapi.json");
+        Test::More::is($code, 0, 'the validator ran') or Test::More::diag($err);
+        my $results = eval { json()->decode($out) } // [];
+        Test::More::is(scalar @$results, scalar @$answers, scalar(@$answers) . ' answers validated');
+        for my $r (@$results) {
+            Test::More::ok($r->{ok}, "matches docs/openapi.json: $r->{name}")
+                or Test::More::diag(join "\n", @{ $r->{errors} });
+        }
+    }
+}
+
 sub npm_install {
     my ($dir) = @_;
     for my $tool (qw(node npm)) {
