@@ -5,7 +5,9 @@
 #  - a flood spread evenly over three nodes is accepted at most 1.2x the
 #    endpoint's limit;
 #  - with NATS stopped, each node holds to the limit divided by the nodes it
-#    last saw (fails safe), logs it once, and says so in a metric.
+#    last saw (fails safe), logs it once, and says so in a metric;
+#  - the same reports carry each endpoint's requests and last use: `endpoint
+#    list` and the Management API on every node show the fleet's.
 use strict;
 use warnings;
 use Test::More;
@@ -72,7 +74,42 @@ $total += $_ for @got;
 cmp_ok($total, '<=', 1.2 * $limit{shared}, "the fleet accepts at most 1.2x the limit ($total of $limit{shared}: @got)");
 cmp_ok($total, '>=', 0.8 * $limit{shared}, 'and close to it');
 
-# 2. NATS lost: each node holds to limit / 3.
+# 2. The fleet's counters on every node: 2 + 3 + 4 calls to the three nodes.
+my $counted = $nats->cli_json('endpoint', 'create', '--org', 'counted', '--client', 'c', '--provider', 'custom');
+ok(VoxfraFleet::wait_until(20, sub { !grep { ($_->cli('endpoint', 'show', $counted->{slug}))[0] } @nodes }),
+   'every node holds the counted endpoint');
+my %posts = (0 => 2, 1 => 3, 2 => 4);
+my $n = 0;
+for my $i (sort keys %posts) {
+    for my $k (1 .. $posts{$i}) {
+        my $body = $json->encode({ callId => "counted-$i-$k", startedAt => '2026-11-23T10:00:00Z', durationSeconds => 1 });
+        $n++ if $nodes[$i]->post($counted->{path}, $body)->{status} == 200;
+    }
+}
+is($n, 9, '9 calls stored over three nodes');
+my $t0 = time;
+my @tokens = map { $_->create_token(all => 1)->{token} } @nodes;
+# Each node's (requests, lastUsedAt) from `endpoint list --json` and from the API.
+sub shown {
+    my ($i) = @_;
+    my ($listed) = grep { $_->{id} eq $counted->{id} } @{ $nodes[$i]->cli_json('endpoint', 'list') };
+    my $res = $nodes[$i]->api_get("/v1/endpoints/$counted->{id}", $tokens[$i]);
+    my $api = $res->{json}{endpoint} // {};
+    return [map { join ' ', map { $_ // '-' } @$_{qw(requests lastUsedAt)} } $listed, $api];
+}
+my @shown;
+VoxfraFleet::wait_until(10, sub {
+    @shown = map { shown($_) } 0 .. 2;
+    my %seen = map { $_ => 1 } map { @$_ } @shown;
+    keys %seen == 1 && $shown[0][0] =~ /^$n /;
+});
+my $expect = $shown[0][0];
+like($expect, qr/^$n \S+/, "node 0's endpoint list shows the fleet's $n requests and a last use ($expect)");
+is_deeply([map { @$_ } @shown], [($expect) x 6], 'every node shows the same in endpoint list and the API')
+    or diag explain \@shown;
+note sprintf 'the fleet counters were on every node %.1f s after the last call', time - $t0;
+
+# 3. NATS lost: each node holds to limit / 3.
 my @from = map { length $_->log } @daemons;
 $nats->stop_all;
 ok(VoxfraFleet::wait_until(10, sub { $nodes[0]->metrics->{samples}{voxfra_fleet_rate_limit_fallback} }),

@@ -10,6 +10,7 @@
 #include "store/cursor.h"
 #include "store/audit_log.h"
 #include "store/endpoint.h"
+#include "store/fleet_rates.h"
 #include "store/request_log.h"
 #include "store/request_log_json.h"
 
@@ -130,7 +131,7 @@ ApiResponse list_endpoints_route(const RouteRequest& r) {
   }
   return ok_response(r.request_id, [&](JsonWriter& w) {
     w.key("items").begin_array();
-    for (const Endpoint* e : page) write_endpoint(w, *e, read_endpoint_stats(r.txn, r.store, e->slug));
+    for (const Endpoint* e : page) write_endpoint(w, *e, read_fleet_endpoint_stats(r.txn, r.store, e->slug));
     w.end_array();
     if (more) w.field("nextCursor", encode_endpoint_cursor(page.back()->id));
   });
@@ -149,7 +150,7 @@ ApiResponse endpoint_route(const RouteRequest& r, std::string_view id) {
   if (!e) throw ApiFailure{ApiError::not_found, {}};
   return ok_response(r.request_id, [&](JsonWriter& w) {
     w.key("endpoint");
-    write_endpoint(w, *e, read_endpoint_stats(r.txn, r.store, e->slug));
+    write_endpoint(w, *e, read_fleet_endpoint_stats(r.txn, r.store, e->slug));
   });
 }
 

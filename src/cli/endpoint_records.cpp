@@ -1,6 +1,7 @@
 #include "cli/endpoint_records.h"
 
 #include "endpoints/endpoint_book.h"
+#include "store/fleet_rates.h"
 #include "util/command_errors.h"
 
 namespace voxfra::cli {
@@ -21,7 +22,7 @@ void save_endpoint(Txn& txn, const Store& store, const Endpoint& endpoint) {
 }
 
 EndpointStats endpoint_stats(Txn& txn, const Store& store, std::string_view slug) {
-  return read_endpoint_stats(txn.get(), store, slug);
+  return read_fleet_endpoint_stats(txn.get(), store, slug);
 }
 
 }  // namespace voxfra::cli

@@ -17,7 +17,8 @@ Endpoint require_endpoint(Txn& txn, const Store& store, std::string_view slug);
 std::vector<Endpoint> all_endpoints(Txn& txn, const Store& store);
 void save_endpoint(Txn& txn, const Store& store, const Endpoint& endpoint);
 
-// The endpoint's counters; all zero when it was never used.
+// The endpoint's counters (the fleet's on a fleet node); all zero when it
+// was never used.
 EndpointStats endpoint_stats(Txn& txn, const Store& store, std::string_view slug);
 
 }  // namespace voxfra::cli

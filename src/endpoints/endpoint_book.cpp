@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "store/cursor.h"
+#include "store/fleet_rates.h"
 #include "store/lmdb_util.h"
 
 namespace voxfra {
@@ -48,7 +49,7 @@ void StoreEndpointBook::save(const Endpoint& e) {
   lmdb::check(mdb_put(txn_, store_.endpoints_dbi(), &key, &v, 0), "cannot write an endpoint");
 }
 
-EndpointStats StoreEndpointBook::stats(std::string_view slug) { return read_endpoint_stats(txn_, store_, slug); }
+EndpointStats StoreEndpointBook::stats(std::string_view slug) { return read_fleet_endpoint_stats(txn_, store_, slug); }
 
 void StoreEndpointBook::audit(AuditEntry& entry) { append_audit_entry(txn_, store_, entry); }
 

@@ -22,7 +22,8 @@ class EndpointBook {
   // Writes a new or changed endpoint (see the implementations for when it
   // is durable).
   virtual void save(const Endpoint& e) = 0;
-  // The endpoint's counters (zero where the book has none).
+  // The endpoint's counters (zero where the book has none); on a fleet node
+  // the fleet's (read_fleet_endpoint_stats).
   virtual EndpointStats stats(std::string_view slug) = 0;
   // Records a change made through this book; a book without an audit log
   // (the fleet's bucket) records nothing.

@@ -6,6 +6,8 @@
 // (store/fleet_rates.h), where the module's rate check adds it. A peer not
 // heard from for 2 s no longer counts; while NATS is lost nothing is written,
 // and the module falls back to the limit divided by the nodes last seen.
+// The same report carries each endpoint's all-time requests and last use,
+// so that every node shows the fleet's counters.
 #pragma once
 #include <nats/nats.h>
 
@@ -16,6 +18,7 @@
 #include <mutex>
 #include <string>
 
+#include "store/fleet_rates.h"
 #include "store/store.h"
 #include "util/time.h"
 
@@ -23,6 +26,30 @@ namespace voxfra::fleet {
 
 class DaemonLog;
 class NatsConnection;
+
+// One endpoint in a node's report: its count of the last minute, and its
+// counters since the node's store began.
+struct ReportedEndpoint {
+  std::uint64_t minute = 0;
+  FleetCounters counters;
+};
+using RateReport = std::map<std::string, ReportedEndpoint, std::less<>>;
+struct PeerReport {
+  UnixMillis heard_at = 0;
+  RateReport endpoints;
+};
+using PeerReports = std::map<std::string, PeerReport, std::less<>>;
+using FleetFigures = std::map<std::string, FleetEndpointFigures, std::less<>>;
+
+// "slug minute requests last-used-ms\n" per endpoint; a line of two fields
+// (a daemon before the counters) carries the minute's count only.
+std::string encode_rate_report(const RateReport& report);
+RateReport parse_rate_report(std::string_view data);
+// What the other nodes add up to, per endpoint: the minute's counts of the
+// peers heard from within 2 s (their number, this node included, in
+// `nodes`), and the counters of every peer's last report, quiet or not: a
+// node's counters only grow, and its last report is the most it counted.
+FleetFigures sum_peer_reports(const PeerReports& peers, UnixMillis now, std::uint32_t& nodes);
 
 class RateShare {
  public:
@@ -35,13 +62,13 @@ class RateShare {
 
  private:
   using Counts = std::map<std::string, std::uint64_t, std::less<>>;
-  struct Peer {
-    UnixMillis heard_at = 0;
-    Counts counts;
+  struct Totals {
+    Counts passed;  // what the rate check let through
+    std::map<std::string, FleetCounters, std::less<>> counters;
   };
   static void on_report(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
-  Counts counters();             // this node's running totals, from `stats`
-  Counts last_minute(UnixMillis now);
+  Totals totals();  // this node's running totals, from `stats`
+  Counts last_minute(UnixMillis now, Counts passed);
   void tick(UnixMillis now);
 
   Store& store_;
@@ -52,9 +79,9 @@ class RateShare {
   natsSubscription* sub_ = nullptr;
   std::deque<std::pair<UnixMillis, Counts>> samples_;  // running totals, a minute of them
   std::mutex mutex_;                                    // peers_ (the callback runs on libnats' thread)
-  std::map<std::string, Peer, std::less<>> peers_;
+  PeerReports peers_;
   std::uint32_t nodes_seen_ = 1;
-  std::map<std::string, std::uint32_t, std::less<>> written_;  // rate/<slug> entries in the store
+  FleetFigures written_;  // rate/<slug> entries in the store
 };
 
 }  // namespace voxfra::fleet

@@ -17,7 +17,31 @@ std::string rate_key(std::string_view slug) {
   return key;
 }
 
+constexpr std::size_t kRateOnly = 4;      // u32: the minute's count (a daemon before the counters)
+constexpr std::size_t kWithCounters = 20;  // u32, u64 requests, i64 last use
+
 }  // namespace
+
+void FleetCounters::add(const FleetCounters& other) {
+  requests += other.requests;
+  last_used_at = std::max(last_used_at, other.last_used_at);
+}
+
+EndpointStats with_fleet_counters(EndpointStats local, const FleetCounters& others) {
+  local.requests += others.requests;
+  local.last_used_at = std::max(local.last_used_at, others.last_used_at);
+  return local;
+}
+
+EndpointStats read_fleet_endpoint_stats(MDB_txn* txn, const Store& store, std::string_view slug) {
+  EndpointStats local = read_endpoint_stats(txn, store, slug);
+  auto value = fleet_get(txn, store, rate_key(slug));
+  if (!value || value->size() != kWithCounters) return local;
+  FleetCounters others;
+  others.requests = bytes::get_u64le(value->data() + 4);
+  others.last_used_at = static_cast<UnixMillis>(bytes::get_u64le(value->data() + 12));
+  return with_fleet_counters(local, others);
+}
 
 FleetRateView read_fleet_rate(MDB_txn* txn, const Store& store, std::string_view slug) {
   FleetRateView v;
@@ -29,7 +53,7 @@ FleetRateView read_fleet_rate(MDB_txn* txn, const Store& store, std::string_view
     v.updated_at = static_cast<UnixMillis>(bytes::get_u64le(rates->data()));
     v.nodes = std::max<std::uint32_t>(1, bytes::get_u32le(rates->data() + 8));
     auto others = fleet_get(txn, store, rate_key(slug));
-    if (others && others->size() == 4) v.others = bytes::get_u32le(others->data());
+    if (others && (others->size() == kRateOnly || others->size() == kWithCounters)) v.others = bytes::get_u32le(others->data());
   } catch (const std::exception&) {
     return FleetRateView{};
   }
@@ -53,13 +77,15 @@ void write_fleet_rates(MDB_txn* txn, const Store& store, UnixMillis now, std::ui
   fleet_put(txn, store, fleet_key::rates, std::string_view(value, sizeof value));
 }
 
-void write_fleet_rate(MDB_txn* txn, const Store& store, std::string_view slug, std::uint32_t others) {
-  if (others == 0) {
+void write_fleet_rate(MDB_txn* txn, const Store& store, std::string_view slug, const FleetEndpointFigures& figures) {
+  if (figures == FleetEndpointFigures{}) {
     fleet_del(txn, store, rate_key(slug));
     return;
   }
-  char value[4];
-  bytes::put_u32le(value, others);
+  char value[kWithCounters];
+  bytes::put_u32le(value, figures.others);
+  bytes::put_u64le(value + 4, figures.counters.requests);
+  bytes::put_u64le(value + 12, static_cast<std::uint64_t>(figures.counters.last_used_at));
   fleet_put(txn, store, rate_key(slug), std::string_view(value, sizeof value));
 }
 

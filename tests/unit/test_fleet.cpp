@@ -1,7 +1,9 @@
 // The fleet's pieces that need no NATS (docs/fleet.md): subject tokens and
 // key hashes, the figures `voxfra fleet status` reads from the store, and
-// the replica's appends (each key once, whatever the order).
+// the replica's appends (each key once, whatever the order), and the rate
+// reports' sums.
 #include "fleet/fleet_names.h"
+#include "fleet/rate_share.h"
 #include "store/fleet_rates.h"
 #include "store/fleet_state.h"
 #include "store_harness.h"
@@ -111,6 +113,66 @@ TEST(FleetRates, TheNodeGetsWhatTheFleetHasNotUsedAndFailsSafeWhenStale) {
   EXPECT_EQ(fleet_rate_share(v, 100, 10'000 + kFleetRatesStaleMs + 1), 33u) << "stale: limit / nodes";
   EXPECT_EQ(fleet_rate_share(v, 2, 10'000 + kFleetRatesStaleMs + 1), 1u) << "at least one";
   EXPECT_EQ(fleet_rate_share(v, 0, 11'000), 0u) << "0 refuses all";
+}
+
+TEST(FleetRates, PeerReportsAddUpTheMinuteOfThoseHeardAndTheCountersOfAll) {
+  fleet::PeerReports peers;
+  peers["node-1"] = {10'000, fleet::parse_rate_report("ep-a 5 40 9000\nep-b 0 3 2000\n")};
+  peers["node-2"] = {9'500, fleet::parse_rate_report("ep-a 7 60 9500\n")};
+  // Quiet for more than 2 s: its minute no longer counts, its counters do.
+  peers["node-3"] = {5'000, fleet::parse_rate_report("ep-a 11 100 4000\nep-c 1 8 4500\n")};
+  std::uint32_t nodes = 0;
+  fleet::FleetFigures sum = fleet::sum_peer_reports(peers, 10'100, nodes);
+  EXPECT_EQ(nodes, 3u) << "this node and the two heard from";
+  EXPECT_EQ(sum["ep-a"], (FleetEndpointFigures{12, {200, 9500}}));
+  EXPECT_EQ(sum["ep-b"], (FleetEndpointFigures{0, {3, 2000}}));
+  EXPECT_EQ(sum["ep-c"], (FleetEndpointFigures{0, {8, 4500}}));
+}
+
+TEST(FleetRates, ReportsRoundTripAndReadTheMinuteOnlyForm) {
+  fleet::RateReport report;
+  report["ep-a"] = {4, {120, 1'765'000'000'123}};
+  report["ep-idle"] = {};  // never used: not sent
+  EXPECT_EQ(fleet::encode_rate_report(report), "ep-a 4 120 1765000000123\n");
+  auto back = fleet::parse_rate_report(fleet::encode_rate_report(report));
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back["ep-a"].minute, 4u);
+  EXPECT_EQ(back["ep-a"].counters, (FleetCounters{120, 1'765'000'000'123}));
+  auto old = fleet::parse_rate_report("ep-a 9\n");
+  EXPECT_EQ(old["ep-a"].minute, 9u);
+  EXPECT_EQ(old["ep-a"].counters, FleetCounters{});
+}
+
+TEST_F(StoreTest, AnEndpointsCountersAreTheFleetsOnAFleetNode) {
+  Store store(options());
+  EndpointStats local;
+  local.count(Outcome::accepted, Reason::none, 5000);
+  local.count(Outcome::duplicate, Reason::none, 6000);
+  std::pair<std::string, EndpointStats> delta[] = {{"ep-a", local}, {"ep-b", local}};
+  ASSERT_TRUE(store.add_stats(delta, 2).ok());
+  {
+    Txn txn(store, false);
+    EndpointStats alone = read_fleet_endpoint_stats(txn.get(), store, "ep-a");
+    EXPECT_EQ(alone.requests, 2u) << "no fleet: this node's own";
+    EXPECT_EQ(alone.last_used_at, 6000);
+  }
+  {
+    Txn txn(store, true);
+    write_fleet_rates(txn.get(), store, 7000, 3);
+    write_fleet_rate(txn.get(), store, "ep-a", FleetEndpointFigures{4, {30, 9000}});
+    write_fleet_rate(txn.get(), store, "ep-b", FleetEndpointFigures{0, {5, 1000}});
+    txn.commit();
+  }
+  Txn txn(store, false);
+  EndpointStats a = read_fleet_endpoint_stats(txn.get(), store, "ep-a");
+  EXPECT_EQ(a.requests, 32u) << "the others' requests added";
+  EXPECT_EQ(a.last_used_at, 9000) << "the latest use in the fleet";
+  EXPECT_EQ(a.accepted, 1u) << "the breakdown stays this node's";
+  EndpointStats b = read_fleet_endpoint_stats(txn.get(), store, "ep-b");
+  EXPECT_EQ(b.requests, 7u);
+  EXPECT_EQ(b.last_used_at, 6000) << "this node used it last";
+  EXPECT_EQ(read_fleet_rate(txn.get(), store, "ep-a").others, 4u) << "the rate check reads the same entry";
+  EXPECT_EQ(read_fleet_endpoint_stats(txn.get(), store, "ep-none").requests, 0u);
 }
 
 TEST(StoredCall, RecordWithoutIdIsWhatAppendTakes) {
