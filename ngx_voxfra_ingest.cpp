@@ -1,20 +1,15 @@
 // The ingest handler: POST /webhooks/{provider}/{slug}, in the order of the
 // request contract (docs/design.md, "The request contract"). It reads the body, hands the core plain
 // bytes, queues accepted calls for the group commit on the thread pool and
-// turns verdicts into JSON answers; NGINX's own error pages inside an
-// ingest location are replaced by the same JSON.
+// turns verdicts into JSON answers (NGINX's own error pages get the same
+// JSON: ngx_voxfra_error_page.cpp).
 
 #include <cstring>
 #include <exception>
-#include <memory_resource>
-#include <new>
 
-#include "base/outcome.h"
 #include "base/provider.h"
-#include "ingest/admission.h"
 #include "ingest/response.h"
-#include "ngx_voxfra_module.h"
-#include "store/fleet_rates.h"
+#include "ngx_voxfra_ingest.h"
 #include "util/mask.h"
 #include "util/printable.h"
 
@@ -22,63 +17,6 @@ namespace voxfra_ngx {
 
 using voxfra::Outcome;
 using voxfra::Reason;
-
-// ---------------------------------------------------------------------------
-// Per-request state. Allocated in the request pool and never destroyed, so
-// it holds only trivially destructible members and views into pool memory.
-
-namespace {
-
-// std::pmr over the request pool: the core allocates its per-request memory
-// here and the pool frees it with the request.
-class PoolResource final : public std::pmr::memory_resource {
- public:
-  explicit PoolResource(ngx_pool_t* pool) : pool_(pool) {}
-
- private:
-  void* do_allocate(size_t bytes, size_t alignment) override {
-    void* p = alignment <= NGX_ALIGNMENT ? ngx_palloc(pool_, bytes)
-                                         : ngx_pmemalign(pool_, bytes, alignment);
-    if (p == nullptr) throw std::bad_alloc();
-    return p;
-  }
-  void do_deallocate(void*, size_t, size_t) override {}
-  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override {
-    return this == &other;
-  }
-  ngx_pool_t* pool_;
-};
-
-}  // namespace
-
-struct RequestCtx {
-  ngx_http_request_t* r;
-  PoolResource* mem;
-  Outcome outcome;
-  Reason reason;
-  bool counted;          // the counters have this request
-  bool own_response;     // we produced the response (not NGINX's error page)
-  bool rewrite_error;    // NGINX's error page is being replaced by JSON
-  bool limit_body;       // the request body filter enforces max_body
-  off_t max_body;
-  off_t body_seen;
-  voxfra::UnixMillis received_at;
-  uint64_t started_micros;  // monotonic, for the duration metric and history
-  std::string_view slug;
-  std::string_view provider;
-  std::string_view endpoint_id;
-  std::string_view call_id;
-  std::string_view record_id;
-  std::string_view error_body;  // the JSON that replaces NGINX's error page
-  voxfra::EndpointView endpoint;
-  voxfra::PendingCall call;
-  voxfra::IdempotencyHash idempotency_hash;
-  ngx_msec_t idempotency_window;
-  Zone* zone;
-  voxfra::RateLimits limits;
-  voxfra::FleetRateView fleet_rate;  // what the fleet's other nodes used of the limit
-  unsigned retry_after;  // 429: whole seconds until a request would pass
-};
 
 namespace {
 
@@ -101,6 +39,8 @@ void observe(RequestCtx* ctx) {
   observe_request(o);
 }
 
+}  // namespace
+
 // Counts a request that resolved to an endpoint: in the zone, where every
 // worker's counts meet and survive a worker's death; in this worker's own
 // memory only when the zone has no room for another endpoint.
@@ -117,6 +57,8 @@ void count(RequestCtx* ctx) {
   }
   if (!counted) g_worker->stats.pending.count(ctx->slug, ctx->outcome, ctx->reason, now);
 }
+
+namespace {
 
 // Sends `body` as the JSON answer and returns what the content phase
 // returns, with the headers the contract adds to 405 and 429.
@@ -287,18 +229,12 @@ namespace {
 // ---------------------------------------------------------------------------
 // The content handler
 
-// The provider and slug: from the directive's values, else the last two
-// path segments (/webhooks/{provider}/{slug}).
+// The provider and slug: from the directive's values, else from the path
+// (voxfra::route_from_path).
 bool route(ngx_http_request_t* r, LocConf* lcf, std::string_view* provider, std::string_view* slug) {
-  std::string_view path = view(r->uri);
-  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
-  size_t cut = path.rfind('/');
-  std::string_view last = cut == std::string_view::npos ? path : path.substr(cut + 1);
-  std::string_view rest = cut == std::string_view::npos ? std::string_view() : path.substr(0, cut);
-  size_t cut2 = rest.rfind('/');
-  std::string_view second = cut2 == std::string_view::npos ? rest : rest.substr(cut2 + 1);
-  *provider = second;
-  *slug = last;
+  voxfra::Route from_path = voxfra::route_from_path(view(r->uri));
+  *provider = from_path.provider;
+  *slug = from_path.slug;
   ngx_str_t value;
   if (lcf->provider) {
     if (ngx_http_complex_value(r, lcf->provider, &value) != NGX_OK) return false;
@@ -336,53 +272,7 @@ void mask_slugs_in_logs(ngx_http_request_t* r, RequestCtx* ctx) {
   ctx->provider = view(provider);
 }
 
-// The client's address bytes (4 or 16, network order) as NGINX sees it,
-// after the realip module if it is configured; empty for a Unix socket.
-std::string_view client_address(ngx_http_request_t* r) {
-  const sockaddr* sa = r->connection->sockaddr;
-  if (sa->sa_family == AF_INET) {
-    return {reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr), 4};
-  }
-  if (sa->sa_family == AF_INET6) {
-    return {reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr), 16};
-  }
-  return {};
-}
-
-// The endpoint's rate limits and who is asking (voxfra::ZoneState::admit).
-voxfra::RateSubject rate_subject(RequestCtx* ctx) { return {ctx->slug, client_address(ctx->r)}; }
-
-// Asks the zone (admit or settle); a 429's Retry-After is kept for the answer.
-template <class Ask>
-voxfra::RateVerdict ask_rate(RequestCtx* ctx, Ask ask) {
-  voxfra::RateVerdict rate;
-  {
-    ZoneLock lock(ctx->zone);
-    rate = ask(ctx->zone->state);
-    if (rate.evicted != nullptr) lock.warn_full(rate.evicted);
-  }
-  if (!rate.allowed) ctx->retry_after = rate.retry_after_seconds;
-  return rate;
-}
-
 void body_read(ngx_http_request_t* r);
-
-// The endpoint for `slug`. When another process wrote past this worker's
-// map (map_resized from the read transaction), the worker takes the
-// larger map and reads again; while a pool task still runs it cannot, and
-// the StoreError goes to the caller.
-bool find_endpoint(std::string_view slug, voxfra::EndpointView& out) {
-  Worker* w = g_worker;
-  try {
-    return w->reader->find_endpoint(slug, out);
-  } catch (const voxfra::StoreError& e) {
-    if (e.status().kind() != voxfra::StoreStatus::Kind::map_resized) throw;
-    w->remap_wanted = true;
-    adopt_map_size(w);
-    if (w->remap_wanted || w->reader == nullptr) throw;
-    return w->reader->find_endpoint(slug, out);
-  }
-}
 
 // A scanner may try thousands of slugs a second: one line per interval,
 // without the slug (the wrong provider's slug is a live secret).
@@ -398,57 +288,6 @@ void log_not_found(ngx_http_request_t* r, std::string_view provider) {
                 "inactive, revoked or another provider's)%s",
                 n, name, &r->connection->addr_text, more);
 }
-
-// The questions of the checks before the body (voxfra::admit), answered from
-// the worker's read transaction and the zone.
-class AdmissionAnswers final : public voxfra::AdmissionQuestions {
- public:
-  AdmissionAnswers(RequestCtx* ctx, LocConf* lcf, std::string_view slug) : ctx_(ctx), lcf_(lcf), slug_(slug) {}
-
-  bool store_available() override {
-    if (g_worker != nullptr && g_worker->reader != nullptr) return true;
-    observe_storage_failure(voxfra::metrics::StorageFailure::unavailable);
-    return false;
-  }
-
-  Lookup find_endpoint(voxfra::EndpointView& out) override {
-    voxfra::EndpointView found;
-    bool ok;
-    try {
-      ok = voxfra_ngx::find_endpoint(slug_, found);
-      if (ok) {
-        out = voxfra::copy_endpoint(found, ctx_->mem);
-        ctx_->fleet_rate = voxfra::read_fleet_rate(g_worker->reader->txn(), g_worker->reader->store(), slug_);
-      }
-    } catch (const voxfra::StoreError& e) {
-      if (g_worker->reader) g_worker->reader->release();
-      log_storage_failure(g_worker->storage_failures_log, ctx_->r->connection->log, "reading an endpoint",
-                          e.code() ? e.status() : voxfra::StoreStatus::io_error());
-      return Lookup::failed;
-    }
-    g_worker->reader->release();
-    return ok ? Lookup::found : Lookup::not_found;
-  }
-
-  // An endpoint with a secret counts verified requests only (settled once
-  // the signature is checked), so that forgeries cannot spend its budget.
-  RateVerdict check_rate(const voxfra::EndpointView& endpoint) override {
-    ctx_->limits.per_minute = voxfra::fleet_rate_share(
-        ctx_->fleet_rate, endpoint.rate_limit ? endpoint.rate_limit : static_cast<uint32_t>(lcf_->rate_limit),
-        ctx_->received_at);
-    ctx_->limits.failures_per_minute = static_cast<uint32_t>(lcf_->failure_limit);
-    const bool verifies = endpoint.secret_count > 0;
-    voxfra::RateVerdict rate = ask_rate(ctx_, [&](voxfra::ZoneState& z) {
-      return z.admit({slug_, client_address(ctx_->r)}, ctx_->limits, verifies, ctx_->received_at);
-    });
-    return {rate.allowed, rate.failures_exhausted};
-  }
-
- private:
-  RequestCtx* ctx_;
-  LocConf* lcf_;
-  std::string_view slug_;
-};
 
 ngx_int_t ingest(ngx_http_request_t* r, RequestCtx* ctx) {
   auto* lcf = static_cast<LocConf*>(ngx_http_get_module_loc_conf(r, ngx_http_voxfra_module));
@@ -532,35 +371,21 @@ void process_body(ngx_http_request_t* r, RequestCtx* ctx) {
   request.body_size = size;
   voxfra::IngestResult result = g_worker->ingestor.process(ctx->endpoint, request, ctx->mem);
   ctx->call_id = result.call_id;
-  if (ctx->endpoint.secret_count > 0) {
-    const bool signature_ok = result.reason != Reason::bad_signature;
-    if (!ask_rate(ctx, [&](voxfra::ZoneState& z) {
-           return z.settle(rate_subject(ctx), ctx->limits, signature_ok, ctx->received_at);
-         }).allowed) {
-      ngx_http_finalize_request(r, respond(r, ctx, Outcome::rejected, Reason::rate_limited));
-      return;
-    }
+  AfterBodyAnswers answers(ctx);
+  voxfra::AfterBody step = voxfra::after_body(ctx->endpoint, result, answers);
+  if (step.next == voxfra::AfterBody::Next::rate_limited) {
+    ngx_http_finalize_request(r, respond(r, ctx, Outcome::rejected, Reason::rate_limited));
+    return;
   }
-
-  if (result.outcome != Outcome::accepted) {
+  if (step.next == voxfra::AfterBody::Next::answer) {
     ngx_http_finalize_request(
         r, respond(r, ctx, result.outcome, result.reason, result.details_json, result.event));
     return;
   }
   ctx->call = result.call;
-  ctx->idempotency_hash = voxfra::idempotency_hash(ctx->call.idempotency_key);
-  uint64_t stored = 0;
-  bool seen;
-  {
-    ZoneLock lock(ctx->zone);
-    seen = ctx->zone->state.seen(ctx->idempotency_hash, ctx->received_at,
-                                 static_cast<int64_t>(ctx->idempotency_window), &stored);
-  }
-  if (seen) {
-    // The fast path: a delivery of a call this zone saw stored. LMDB's call
-    // index stays the truth for everything the zone does not know.
+  if (step.next == voxfra::AfterBody::Next::duplicate) {
     ctx->call.result = voxfra::PendingCall::Result::duplicate;
-    ctx->call.sequence = stored;
+    ctx->call.sequence = step.stored_sequence;
     finish_stored(ctx);
     return;
   }
@@ -570,7 +395,7 @@ void process_body(ngx_http_request_t* r, RequestCtx* ctx) {
 }
 
 void body_read(ngx_http_request_t* r) {
-  auto* ctx = static_cast<RequestCtx*>(ngx_http_get_module_ctx(r, ngx_http_voxfra_module));
+  auto* ctx = request_ctx(r);
   ctx->limit_body = false;
   try {
     process_body(r, ctx);
@@ -582,158 +407,6 @@ void body_read(ngx_http_request_t* r) {
   }
 }
 
-// ---------------------------------------------------------------------------
-// Filters: the body limit while reading, and JSON for NGINX's own errors.
-
-ngx_http_request_body_filter_pt next_request_body_filter;
-ngx_http_output_header_filter_pt next_header_filter;
-ngx_http_output_body_filter_pt next_body_filter;
-
-// Counts the body as NGINX decodes it, so that a chunked body is refused as
-// soon as it grows past voxfra_max_body, not after it was all read.
-ngx_int_t request_body_filter(ngx_http_request_t* r, ngx_chain_t* in) {
-  auto* ctx = static_cast<RequestCtx*>(ngx_http_get_module_ctx(r, ngx_http_voxfra_module));
-  if (ctx != nullptr && ctx->limit_body) {
-    for (ngx_chain_t* cl = in; cl; cl = cl->next) ctx->body_seen += ngx_buf_size(cl->buf);
-    if (ctx->body_seen > ctx->max_body) {
-      ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                    "voxfra: request body is larger than voxfra_max_body %O", ctx->max_body);
-      ctx->limit_body = false;
-      ctx->outcome = Outcome::rejected;
-      ctx->reason = Reason::body_too_large;
-      r->keepalive = 0;
-      return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-    }
-  }
-  return next_request_body_filter(r, in);
-}
-
-Reason reason_for_status(ngx_uint_t status) {
-  switch (status) {
-    case NGX_HTTP_REQUEST_ENTITY_TOO_LARGE: return Reason::body_too_large;
-    case NGX_HTTP_BAD_REQUEST: return Reason::bad_request;
-    default: return Reason::internal_error;
-  }
-}
-
-// An error NGINX answers by itself inside an ingest location (a chunked
-// body over the limit, a broken chunked encoding, an internal error) gets
-// the contract's JSON instead of the HTML error page.
-ngx_int_t header_filter(ngx_http_request_t* r) {
-  auto* ctx = static_cast<RequestCtx*>(ngx_http_get_module_ctx(r, ngx_http_voxfra_module));
-  if (ctx == nullptr || ctx->own_response || r != r->main || r->headers_out.status < 400) {
-    return next_header_filter(r);
-  }
-  try {
-    if (ctx->outcome != Outcome::rejected || ctx->reason == Reason::none) {
-      ctx->outcome = Outcome::rejected;
-      ctx->reason = reason_for_status(r->headers_out.status);
-    }
-    count(ctx);
-    voxfra::ResponseFields f;
-    f.outcome = Outcome::rejected;
-    f.reason = ctx->reason;
-    f.request_id = request_id(r);
-    std::string_view body = voxfra::write_response(f, ctx->mem);
-    ctx->rewrite_error = true;
-    ctx->error_body = body;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = nullptr;
-    r->headers_out.content_length_n = static_cast<off_t>(body.size());
-    if (r->headers_out.content_length) {
-      r->headers_out.content_length->hash = 0;
-      r->headers_out.content_length = nullptr;
-    }
-    static ngx_str_t x_request_id = ngx_string("X-Request-Id");
-    if (add_header(r, x_request_id, f.request_id) != NGX_OK) return NGX_ERROR;
-  } catch (const std::exception& e) {
-    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0, "voxfra: %s", e.what());
-    return NGX_ERROR;
-  }
-  return next_header_filter(r);
-}
-
-ngx_int_t body_filter(ngx_http_request_t* r, ngx_chain_t* in) {
-  auto* ctx = static_cast<RequestCtx*>(ngx_http_get_module_ctx(r, ngx_http_voxfra_module));
-  if (ctx == nullptr || !ctx->rewrite_error) return next_body_filter(r, in);
-  // Swallow the HTML page; send the JSON once, in its place.
-  for (ngx_chain_t* cl = in; cl; cl = cl->next) cl->buf->pos = cl->buf->last;
-  if (ctx->error_body.empty()) return NGX_OK;
-  ngx_buf_t* b = static_cast<ngx_buf_t*>(ngx_calloc_buf(r->pool));
-  if (b == nullptr) return NGX_ERROR;
-  b->pos = reinterpret_cast<u_char*>(const_cast<char*>(ctx->error_body.data()));
-  b->last = b->pos + ctx->error_body.size();
-  b->memory = 1;
-  b->last_buf = 1;
-  b->last_in_chain = 1;
-  ctx->error_body = {};
-  ngx_chain_t out{b, nullptr};
-  return next_body_filter(r, &out);
-}
-
-// ---------------------------------------------------------------------------
-// Variables: $voxfra_status, $voxfra_reason, $voxfra_endpoint,
-// $voxfra_call_id, $voxfra_provider (for log_format).
-
-enum class Var : uintptr_t { status, reason, endpoint, call_id, provider };
-
-ngx_int_t get_variable(ngx_http_request_t* r, ngx_http_variable_value_t* v, uintptr_t data) {
-  auto* ctx = static_cast<RequestCtx*>(ngx_http_get_module_ctx(r, ngx_http_voxfra_module));
-  std::string_view value;
-  if (ctx != nullptr && (ctx->own_response || ctx->rewrite_error)) {
-    switch (static_cast<Var>(data)) {
-      case Var::status: value = voxfra::outcome_name(ctx->outcome); break;
-      case Var::reason: value = voxfra::reason_name(ctx->reason); break;
-      case Var::endpoint: value = ctx->endpoint_id; break;
-      case Var::call_id: value = ctx->call_id; break;
-      case Var::provider: value = ctx->provider; break;
-    }
-  }
-  if (value.empty()) {
-    v->not_found = 1;
-    return NGX_OK;
-  }
-  v->data = reinterpret_cast<u_char*>(const_cast<char*>(value.data()));
-  v->len = value.size();
-  v->valid = 1;
-  v->no_cacheable = 0;
-  v->not_found = 0;
-  return NGX_OK;
-}
-
-ngx_http_variable_t kVariables[] = {
-    {ngx_string("voxfra_status"), nullptr, get_variable, static_cast<uintptr_t>(Var::status),
-     NGX_HTTP_VAR_NOCACHEABLE, 0},
-    {ngx_string("voxfra_reason"), nullptr, get_variable, static_cast<uintptr_t>(Var::reason),
-     NGX_HTTP_VAR_NOCACHEABLE, 0},
-    {ngx_string("voxfra_endpoint"), nullptr, get_variable, static_cast<uintptr_t>(Var::endpoint),
-     NGX_HTTP_VAR_NOCACHEABLE, 0},
-    {ngx_string("voxfra_call_id"), nullptr, get_variable, static_cast<uintptr_t>(Var::call_id),
-     NGX_HTTP_VAR_NOCACHEABLE, 0},
-    {ngx_string("voxfra_provider"), nullptr, get_variable, static_cast<uintptr_t>(Var::provider),
-     NGX_HTTP_VAR_NOCACHEABLE, 0},
-    ngx_http_null_variable};
-
 }  // namespace
-
-ngx_int_t add_ingest_variables(ngx_conf_t* cf) {
-  for (ngx_http_variable_t* v = kVariables; v->name.len; ++v) {
-    ngx_http_variable_t* var = ngx_http_add_variable(cf, &v->name, v->flags);
-    if (var == nullptr) return NGX_ERROR;
-    var->get_handler = v->get_handler;
-    var->data = v->data;
-  }
-  return NGX_OK;
-}
-
-void install_ingest_filters() {
-  next_request_body_filter = ngx_http_top_request_body_filter;
-  ngx_http_top_request_body_filter = request_body_filter;
-  next_header_filter = ngx_http_top_header_filter;
-  ngx_http_top_header_filter = header_filter;
-  next_body_filter = ngx_http_top_body_filter;
-  ngx_http_top_body_filter = body_filter;
-}
 
 }  // namespace voxfra_ngx

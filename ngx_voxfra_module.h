@@ -109,7 +109,7 @@ struct Zone {
   voxfra::ZoneState state;
 };
 
-struct RequestCtx;  // an ingest request (ngx_voxfra_ingest.cpp)
+struct RequestCtx;  // an ingest request (ngx_voxfra_ingest.h)
 
 // ---------------------------------------------------------------------------
 // Per-worker state, created in init_process.
@@ -384,7 +384,9 @@ void write_batch_done(Worker& w, voxfra::StoreStatus status);
 // Posts the next batch of queued calls, unless one is in flight or the map
 // is waiting to be remapped (then the task that finishes last calls it).
 void post_write_batch();
+// The $voxfra_* variables (ngx_voxfra_variables.cpp).
 ngx_int_t add_ingest_variables(ngx_conf_t* cf);
+// The body limit and JSON for NGINX's error pages (ngx_voxfra_error_page.cpp).
 void install_ingest_filters();
 
 // ---------------------------------------------------------------------------

@@ -74,4 +74,13 @@ Admission admit(const RequestFacts& request, AdmissionQuestions& ask, EndpointVi
   return found;
 }
 
+Route route_from_path(std::string_view path) {
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  size_t cut = path.rfind('/');
+  std::string_view last = cut == std::string_view::npos ? path : path.substr(cut + 1);
+  std::string_view rest = cut == std::string_view::npos ? std::string_view() : path.substr(0, cut);
+  size_t cut2 = rest.rfind('/');
+  return {cut2 == std::string_view::npos ? rest : rest.substr(cut2 + 1), last};
+}
+
 }  // namespace voxfra

@@ -57,6 +57,15 @@ struct Admission {
 
 Admission admit(const RequestFacts& request, AdmissionQuestions& ask, EndpointView& endpoint);
 
+// The provider and slug a URL path names: its last two segments
+// (/webhooks/{provider}/{slug}), trailing slashes ignored; empty when the
+// path has fewer.
+struct Route {
+  std::string_view provider;
+  std::string_view slug;
+};
+Route route_from_path(std::string_view path);
+
 // application/json or application/*+json (LiveKit's application/webhook+json),
 // parameters allowed.
 bool json_content_type(std::string_view content_type);

@@ -185,5 +185,20 @@ TEST(Admission, ADeclaredBodyOverTheLimitIsTooLargeAfterTheEndpointChecks) {
   EXPECT_EQ(run(r, q).reason, Reason::not_found);
 }
 
+TEST(Admission, TheRouteIsThePathsLastTwoSegments) {
+  Route r = route_from_path("/webhooks/vapi/abc123");
+  EXPECT_EQ(r.provider, "vapi");
+  EXPECT_EQ(r.slug, "abc123");
+  r = route_from_path("/in/deep/webhooks/retell/s1//");  // trailing slashes ignored
+  EXPECT_EQ(r.provider, "retell");
+  EXPECT_EQ(r.slug, "s1");
+  r = route_from_path("/only");
+  EXPECT_EQ(r.provider, "");
+  EXPECT_EQ(r.slug, "only");
+  r = route_from_path("");
+  EXPECT_EQ(r.provider, "");
+  EXPECT_EQ(r.slug, "");
+}
+
 }  // namespace
 }  // namespace voxfra
