@@ -30,9 +30,14 @@ std::string_view request_id(ngx_http_request_t* r) {
 ngx_int_t add_header(ngx_http_request_t* r, ngx_str_t name, std::string_view value) {
   ngx_table_elt_t* h = static_cast<ngx_table_elt_t*>(ngx_list_push(&r->headers_out.headers));
   if (h == nullptr) return NGX_ERROR;
+  // A copy in the request's pool: NGINX reads the value when the header
+  // filter runs, after a caller's temporary (a std::to_string) is gone.
+  auto* data = static_cast<u_char*>(ngx_pnalloc(r->pool, value.size()));
+  if (data == nullptr && !value.empty()) return NGX_ERROR;
+  if (!value.empty()) ngx_memcpy(data, value.data(), value.size());
   h->hash = 1;
   h->key = name;
-  h->value.data = reinterpret_cast<u_char*>(const_cast<char*>(value.data()));
+  h->value.data = data;
   h->value.len = value.size();
   return NGX_OK;
 }

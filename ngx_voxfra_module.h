@@ -293,6 +293,7 @@ class ZoneLock {
 
 MainConf* cycle_main_conf(ngx_cycle_t* cycle);
 std::string_view request_id(ngx_http_request_t* r);
+// Adds a response header; the value is copied into the request's pool.
 ngx_int_t add_header(ngx_http_request_t* r, ngx_str_t name, std::string_view value);
 // Sends a whole answer with X-Request-Id; returns what a content phase returns.
 ngx_int_t send_body(ngx_http_request_t* r, ngx_uint_t status, ngx_str_t content_type, std::string_view body);

@@ -442,9 +442,6 @@ sub api_write {
 }
 
 # ---------------------------------------------------------------------------
-# Node.js packages a test needs, from the npm registry into a folder of the
-# test's own (never globally, never committed). Returns (1, '') or (0, the
-# reason to skip with).
 # Validates the API's answers (each { name, ... } as t/api/validate.js
 # takes them) against docs/openapi.json's schemas with ajv: one test each.
 sub check_openapi {
@@ -465,6 +462,9 @@ sub check_openapi {
     }
 }
 
+# Node.js packages a test needs, from the npm registry into a folder of the
+# test's own (never globally, never committed). Returns (1, '') or (0, the
+# reason to skip with).
 sub npm_install {
     my ($dir) = @_;
     for my $tool (qw(node npm)) {
