@@ -32,11 +32,7 @@ void print_call_table(const Cli& cli, const std::vector<CallRevisions>& calls) {
 }
 
 void print_calls_json(const Cli& cli, const std::vector<CallRevisions>& calls) {
-  JsonDocument doc;
-  doc.writer().begin_array();
-  for (const CallRevisions& call : calls) doc.writer().raw(call.json());
-  doc.writer().end_array();
-  doc.print(*cli.out);
+  print_json_array(*cli.out, calls, [](JsonWriter& w, const CallRevisions& call) { w.raw(call.json()); });
 }
 
 int calls_list(const Cli& cli, const Args& args, std::span<const std::string> operands) {

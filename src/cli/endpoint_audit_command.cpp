@@ -29,11 +29,7 @@ int endpoint_audit(const Cli& cli, const Args& args, std::span<const std::string
   if (!operands.empty()) query.endpoint_id = require_endpoint(txn, *store, operands.front()).id;
   std::vector<AuditEntry> entries = read_audit_log(txn.get(), *store, query);
   if (cli.json) {
-    JsonDocument doc;
-    doc.writer().begin_array();
-    for (const AuditEntry& e : entries) write_audit_entry(doc.writer(), e);
-    doc.writer().end_array();
-    doc.print(*cli.out);
+    print_json_array(*cli.out, entries, write_audit_entry);
     return 0;
   }
   Table table({"TIME", "ACTOR", "TOKEN", "ACTION", "ENDPOINT", "ORG", "CLIENT", "PROVIDER", "DETAIL"});

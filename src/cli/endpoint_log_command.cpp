@@ -35,11 +35,7 @@ int endpoint_log(const Cli& cli, const Args& args, std::span<const std::string> 
   Endpoint e = require_endpoint(txn, *store, slug);
   std::vector<RequestLogEntry> entries = read_request_log(txn, *store, e.id, static_cast<std::size_t>(limit));
   if (cli.json) {
-    JsonDocument doc;
-    doc.writer().begin_array();
-    for (const RequestLogEntry& entry : entries) write_request_log_entry(doc.writer(), entry);
-    doc.writer().end_array();
-    doc.print(*cli.out);
+    print_json_array(*cli.out, entries, write_request_log_entry);
     return 0;
   }
   Table table({"TIME", "OUTCOME", "HTTP", "REASON", "LATENCY", "REQUEST ID", "CALL ID"});

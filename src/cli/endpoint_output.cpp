@@ -70,11 +70,9 @@ std::string rejected_by_text(const EndpointStats& s) {
 
 void print_endpoint_list(const Cli& cli, const std::vector<EndpointWithStats>& endpoints) {
   if (cli.json) {
-    JsonDocument doc;
-    doc.writer().begin_array();
-    for (const auto& [e, s] : endpoints) write_endpoint_json(doc.writer(), e, s, false);
-    doc.writer().end_array();
-    doc.print(*cli.out);
+    print_json_array(*cli.out, endpoints, [](JsonWriter& w, const EndpointWithStats& item) {
+      write_endpoint_json(w, item.first, item.second, false);
+    });
     return;
   }
   Table table({"ID", "ORG", "CLIENT", "PROVIDER", "STATUS", "REQUESTS", "LAST USED", "HMAC", "SLUG"});

@@ -52,6 +52,16 @@ class JsonDocument {
   JsonWriter writer_;
 };
 
+// Prints `items` as one JSON array, each written by write_one(writer, item).
+template <class Items, class WriteOne>
+void print_json_array(std::ostream& out, const Items& items, WriteOne write_one) {
+  JsonDocument doc;
+  doc.writer().begin_array();
+  for (const auto& item : items) write_one(doc.writer(), item);
+  doc.writer().end_array();
+  doc.print(out);
+}
+
 // A time member: RFC 3339, or null when 0 (never).
 inline void write_time(JsonWriter& w, std::string_view name, UnixMillis t) { write_time_or_null(w, name, t); }
 
