@@ -149,6 +149,7 @@ std::string NatsConnection::connected_url() const {
 jsCtx* NatsConnection::jetstream(jsOptions* options) {
   jsCtx* js = nullptr;
   check(natsConnection_JetStream(&js, conn_, options), "cannot open a JetStream context");
+  std::lock_guard lock(contexts_mutex_);
   contexts_.push_back(js);
   return js;
 }

@@ -77,6 +77,8 @@ class NatsConnection {
 
   natsConnection* conn_ = nullptr;
   natsOptions* options_ = nullptr;
+  // The daemon's threads each open their contexts: the list is shared.
+  std::mutex contexts_mutex_;
   std::vector<jsCtx*> contexts_;
   EventFn on_event_;
   std::mutex event_mutex_;

@@ -98,7 +98,8 @@ void Replica::subscribe() {
     Txn txn(store_, false);
     through_ = fleet_get_u64(txn.get(), store_, fleet_key::replica_through).value_or(0);
   }
-  jsCtx* js = nats_.jetstream();
+  if (js_ == nullptr) js_ = nats_.jetstream();
+  jsCtx* js = js_;
   StreamSummary stream = calls_stream_summary(js);
   std::uint64_t start = through_ + 1;
   if (stream.last_seq < through_) {
@@ -211,7 +212,7 @@ void Replica::run(const std::atomic<bool>& stop, const std::atomic<std::uint64_t
       if (std::chrono::steady_clock::now() - last_message < kStallCheck) continue;
       // Idle for a while: caught up, or stalled.
       last_message = std::chrono::steady_clock::now();
-      StreamSummary stream = calls_stream_summary(nats_.jetstream());
+      StreamSummary stream = calls_stream_summary(js_);
       if (stream.last_seq > through_) {
         log_.warn("replica: no message for " + std::to_string(kStallCheck.count()) + " s while the stream holds " +
                   std::to_string(stream.last_seq - through_) + " more; reading again from the cursor");

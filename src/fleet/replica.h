@@ -54,6 +54,7 @@ class Replica {
   DaemonLog& log_;
   std::size_t batch_;
   natsSubscription* sub_ = nullptr;
+  jsCtx* js_ = nullptr;  // one context for the replica's life: each one lives until the connection closes
   std::uint64_t through_ = 0;
 };
 
