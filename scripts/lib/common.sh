@@ -29,8 +29,10 @@ VOXFRA_PACKAGE_PACKAGES=(debhelper dpkg-dev fakeroot lintian)
 # providers' own SDKs in t/07, a Node that is already installed is kept;
 # Cpanel::JSON::XS reads back the crash and reload tests' records quickly;
 # git clones this repository into a 0700 directory in t/24; the fleet tests
-# run a NATS JetStream cluster with TLS certificates made by openssl).
-VOXFRA_TEST_PACKAGES=(perl curl git libcpanel-json-xs-perl nats-server openssl)
+# run a NATS JetStream cluster with TLS certificates made by openssl; t/27
+# cuts the power under the store on a FUSE file system of its own, built
+# with libfuse3 and unmounted with fusermount3).
+VOXFRA_TEST_PACKAGES=(perl curl git libcpanel-json-xs-perl nats-server openssl libfuse3-dev fuse3)
 command -v npm >/dev/null 2>&1 || VOXFRA_TEST_PACKAGES+=(nodejs npm)
 
 # The sanitizer build (scripts/test's unit tests, scripts/test-asan-module):

@@ -57,7 +57,7 @@ sub start {
             for (my $n = 1; time < $deadline && !-e $stop; ++$n) {
                 my $id = "$o{prefix}-$c-$n";
                 my $a = deliver($t, $o{path}, $id);
-                print $out join("\t", $id, @$a[0 .. 2]), "\n";
+                print $out join("\t", $id, @$a[0 .. 2], time), "\n";
                 sleep 0.02 unless $a->[0] == 200;
             }
             close $out;
@@ -74,7 +74,8 @@ sub stop {
     close $fh;
 }
 
-# Waits for the clients; returns { id => [status, answer status, record id] }.
+# Waits for the clients; returns { id => [status, answer status, record id,
+# the time the answer came] }.
 sub answers {
     my ($self) = @_;
     waitpid $_, 0 for @{ $self->{pids} };
