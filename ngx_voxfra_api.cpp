@@ -230,6 +230,11 @@ voxfra::StoreStatus write_api_change(Worker& w) {
   try {
     job->response = new voxfra::ApiResponse(voxfra::handle_api_write(w.store.get(), job->tokens, job->settings,
                                                                      job->request));
+    // Answered once durable (one sync a commit defers the meta page's).
+    if (!w.store->cover_commits().ok()) {
+      delete job->response;
+      job->response = nullptr;  // answered 500: the change may or may not have reached the disk
+    }
   } catch (...) {
     job->response = nullptr;  // memory ran out: answered 500
   }

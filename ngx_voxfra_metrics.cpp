@@ -6,8 +6,11 @@
 // adds (no lock), and the zone, like a voxfra_zone, is kept across
 // `nginx -s reload`. The gauges (LMDB map, zone use) are read when the page
 // is asked for. The text is written by the core (src/metrics/prometheus.h).
+// The zone also holds the store's CommitCoverage, which the node's
+// committers share the same way.
 
 #include <exception>
+#include <new>
 
 #include "metrics/prometheus.h"
 #include "ngx_voxfra_module.h"
@@ -23,29 +26,42 @@ using voxfra::metrics::Counters;
 u_char metrics_zone_tag;
 constexpr size_t kMetricsZoneSize = 64 * 1024;
 
+// The node's shared memory: the counters, and the store's committers'
+// coverage (one sync a commit, src/store/commit_coverage.h).
 struct MetricsZone {
   Counters* counters;
+  voxfra::CommitCoverage* coverage;
+};
+struct MetricsBlocks {  // at shpool->data
+  void* counters;
+  voxfra::CommitCoverage* coverage;
 };
 
 ngx_int_t init_metrics_zone(ngx_shm_zone_t* shm_zone, void* data) {
   auto* zone = static_cast<MetricsZone*>(shm_zone->data);
-  if (data != nullptr) {  // reload: the totals go on
-    zone->counters = static_cast<MetricsZone*>(data)->counters;
+  if (data != nullptr) {  // reload: the totals go on, and old and new workers cover each other
+    *zone = *static_cast<MetricsZone*>(data);
     return NGX_OK;
   }
   auto* shpool = reinterpret_cast<ngx_slab_pool_t*>(shm_zone->shm.addr);
   if (shm_zone->shm.exists) {
-    zone->counters = Counters::attach(shpool->data);
+    auto* blocks = static_cast<MetricsBlocks*>(shpool->data);
+    zone->counters = Counters::attach(blocks->counters);
+    zone->coverage = blocks->coverage;
     return zone->counters ? NGX_OK : NGX_ERROR;
   }
+  auto* blocks = static_cast<MetricsBlocks*>(ngx_slab_calloc(shpool, sizeof(MetricsBlocks)));
   void* block = ngx_slab_calloc(shpool, Counters::kBlockSize);
+  void* coverage = ngx_slab_calloc(shpool, sizeof(voxfra::CommitCoverage));
   zone->counters = block ? Counters::format(block, Counters::kBlockSize) : nullptr;
-  if (zone->counters == nullptr) {
+  if (blocks == nullptr || zone->counters == nullptr || coverage == nullptr) {
     ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0, "voxfra: no room for the counters in \"%V\"",
                   &shm_zone->shm.name);
     return NGX_ERROR;
   }
-  shpool->data = block;
+  zone->coverage = new (coverage) voxfra::CommitCoverage();
+  *blocks = MetricsBlocks{block, zone->coverage};
+  shpool->data = blocks;
   return NGX_OK;
 }
 
@@ -63,6 +79,9 @@ voxfra::metrics::Page read_page(ngx_http_request_t* r) {
     page.fleet = voxfra::read_fleet_status(*g_worker->store);
   }
   auto* mcf = static_cast<MainConf*>(ngx_http_get_module_main_conf(r, ngx_http_voxfra_module));
+  if (const voxfra::CommitCoverage* c = attach_commit_coverage(mcf); c != nullptr && mcf->durability == Durability::fsync) {
+    page.covers = voxfra::metrics::CommitCovers{c->covered_by_next.load(), c->own_syncs.load()};
+  }
   auto** zones = static_cast<ngx_shm_zone_t**>(mcf->zones.elts);
   for (ngx_uint_t i = 0; i < mcf->zones.nelts; ++i) {
     auto* zone = static_cast<Zone*>(zones[i]->data);
@@ -129,6 +148,11 @@ char* set_metrics(ngx_conf_t* cf, ngx_command_t*, void*) {
 Counters* attach_counters(const MainConf* mcf) {
   if (mcf->metrics_zone == nullptr) return nullptr;
   return static_cast<MetricsZone*>(mcf->metrics_zone->data)->counters;
+}
+
+voxfra::CommitCoverage* attach_commit_coverage(const MainConf* mcf) {
+  if (mcf->metrics_zone == nullptr) return nullptr;
+  return static_cast<MetricsZone*>(mcf->metrics_zone->data)->coverage;
 }
 
 void observe_request(const RequestObservation& o) {

@@ -6,7 +6,9 @@
 // live beside it, one file each (ngx_voxfra_ingest.cpp). Everything about
 // providers, records and storage lives in src/, which knows nothing of NGINX.
 
+#include <chrono>
 #include <cstdarg>
+#include <cstdlib>
 #include <exception>
 #include <new>
 
@@ -668,6 +670,13 @@ void start_timer(ngx_event_t* ev, ngx_event_handler_pt handler, Worker* w, ngx_l
   ngx_add_timer(ev, interval);
 }
 
+// t/20 only: `env VOXFRA_TEST_COVER_HOLD_MS=N;` in nginx.conf holds each
+// commit of calls N ms before its covering sync, so that a kill lands there.
+std::chrono::milliseconds test_cover_hold() {
+  const char* ms = std::getenv("VOXFRA_TEST_COVER_HOLD_MS");
+  return std::chrono::milliseconds(ms != nullptr ? std::strtol(ms, nullptr, 10) : 0);
+}
+
 ngx_int_t init_process(ngx_cycle_t* cycle) {
   MainConf* mcf = cycle_main_conf(cycle);
   if (mcf == nullptr || mcf->store_path.len == 0) return NGX_OK;
@@ -695,6 +704,7 @@ ngx_int_t init_process(ngx_cycle_t* cycle) {
     if (!init_request_log(cycle, w.get(), mcf)) return NGX_ERROR;
     try {
       w->store = std::make_unique<voxfra::Store>(options);
+      w->store->share_commit_coverage(attach_commit_coverage(mcf), test_cover_hold());
       w->reader = std::make_unique<voxfra::StoreReader>(*w->store);
     } catch (const std::exception& e) {
       // Keep serving: every ingest request answers 500 storage_failed, which

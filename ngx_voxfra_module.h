@@ -359,6 +359,8 @@ void observe_batch(voxfra::PendingCall* const* calls, size_t count);
 void observe_storage_failure(voxfra::metrics::StorageFailure f);
 
 voxfra::metrics::Counters* attach_counters(const MainConf* mcf);
+// The node's committers' coverage (one sync a commit), in the same zone.
+voxfra::CommitCoverage* attach_commit_coverage(const MainConf* mcf);
 
 // The metrics zone, added when voxfra_store is set (postconfiguration).
 ngx_int_t add_metrics_zone(ngx_conf_t* cf, MainConf* mcf);

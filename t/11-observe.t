@@ -182,6 +182,12 @@ subtest 'metrics: HELP and TYPE, cumulative histograms, sane gauges' => sub {
     }
     ok($s->{voxfra_ingest_duration_seconds_sum} > 0 && $s->{voxfra_ingest_duration_seconds_sum} < 15,
        'ingest duration sum is plausible');
+    # One sync a commit: each commit of calls is made durable once, by the
+    # next commit's sync or its own (docs/design.md).
+    is($m->{types}{voxfra_store_commits_covered_total}, 'counter', 'voxfra_store_commits_covered_total is a counter');
+    my $covered = $s->{'voxfra_store_commits_covered_total{by="next_commit"}'}
+                + $s->{'voxfra_store_commits_covered_total{by="own_sync"}'};
+    is($covered, $s->{voxfra_commit_batch_size_count}, "every commit of calls was covered once ($covered)");
     for my $g (qw(voxfra_store_map_used_bytes voxfra_store_map_size_bytes voxfra_zone_used_bytes
                   voxfra_zone_size_bytes)) {
         is($m->{types}{$g}, 'gauge', "$g is a gauge");

@@ -167,6 +167,13 @@ std::string write_prometheus(const Page& page) {
            "Request history entries dropped before reaching LMDB (a worker's buffer was full).");
   t.sample("voxfra_request_log_dropped_total", {}, c.request_log_dropped);
 
+  if (page.covers) {
+    t.family("voxfra_store_commits_covered_total", "counter",
+             "durability=fsync commits of calls, by the sync that made each durable: the next commit's or its own.");
+    t.sample("voxfra_store_commits_covered_total", {"by", "next_commit"}, page.covers->by_next_commit);
+    t.sample("voxfra_store_commits_covered_total", {"by", "own_sync"}, page.covers->by_own_sync);
+  }
+
   if (page.map) {
     t.family("voxfra_store_map_used_bytes", "gauge", "Bytes of the LMDB map in use (up to the last used page).");
     t.sample("voxfra_store_map_used_bytes", {}, page.map->used_bytes);

@@ -26,8 +26,16 @@ struct MapUse {
   std::uint64_t size_bytes = 0;
 };
 
+// durability=fsync's commits, by what made each durable (one sync a commit,
+// store/commit_coverage.h).
+struct CommitCovers {
+  std::uint64_t by_next_commit = 0;
+  std::uint64_t by_own_sync = 0;
+};
+
 struct Page {
   Snapshot counters;
+  std::optional<CommitCovers> covers;  // absent with durability=os
   std::optional<MapUse> map;  // absent when this worker has no store open
   std::vector<ZoneUse> zones;
   std::optional<FleetStatus> fleet;  // a fleet node's figures (docs/fleet.md)

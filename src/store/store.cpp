@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <functional>
 #include <new>
+#include <thread>
 
 #include "store/bytes.h"
 #include "store/call_index.h"
@@ -201,12 +202,16 @@ bool open_later_database(MDB_env* env, const std::string& path, const char* name
   return false;
 }
 
+// `txn_id`: the transaction's id, and `wrote` whether it changed anything
+// (a batch of duplicates commits nothing, and syncs nothing).
 int append_in_one_txn(MDB_env* env, MDB_dbi calls_db, MDB_dbi callidx, PendingCall* const* calls,
-                      std::size_t count, UnixMillis now, std::int64_t window_ms) {
+                      std::size_t count, UnixMillis now, std::int64_t window_ms, std::uint64_t& txn_id,
+                      bool& wrote) {
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(env, nullptr, 0, &txn);
   if (rc != 0) return rc;
   lmdb::AbortGuard guard(txn);
+  txn_id = mdb_txn_id(txn);
   std::optional<std::uint64_t> next_sequence;
   for (std::size_t i = 0; i < count; ++i) {
     PendingCall& call = *calls[i];
@@ -231,6 +236,7 @@ int append_in_one_txn(MDB_env* env, MDB_dbi calls_db, MDB_dbi callidx, PendingCa
     if (rc != 0) return rc;
     call.result = PendingCall::Result::stored;
     call.sequence = (*next_sequence)++;
+    wrote = true;
   }
   return guard.commit();
 }
@@ -268,7 +274,7 @@ int append_replicated_in_one_txn(MDB_env* env, MDB_dbi calls_db, MDB_dbi callidx
 
 }  // namespace
 
-Store::Store(const StoreOptions& options) : path_(options.path) {
+Store::Store(const StoreOptions& options) : path_(options.path), sync_commits_(options.sync_commits && !options.read_only) {
   const bool may_create = options.create && !options.read_only;
   if (may_create) make_directories(path_);
   const bool is_new = !file_exists(path_ + "/data.mdb");
@@ -322,15 +328,26 @@ void Store::append_calls(PendingCall* const* calls, std::size_t count, UnixMilli
     }
   }
   int rc;
+  std::uint64_t txn_id = 0;
+  bool wrote = false;
+  if (coverage_) coverage_->begin_commit();
   try {
-    rc = append_in_one_txn(env_, calls_, callidx_, calls, count, now, window_ms);
+    rc = append_in_one_txn(env_, calls_, callidx_, calls, count, now, window_ms, txn_id, wrote);
   } catch (const std::bad_alloc&) {
     rc = ENOMEM;
   } catch (...) {
     rc = EIO;
   }
+  if (coverage_) {
+    coverage_->end_commit(rc == 0 && wrote, txn_id);
+    // Answered only once durable: a duplicate too, whose record may be
+    // another worker's commit not yet covered.
+    if (rc == 0 && hold_before_cover_.count() > 0) std::this_thread::sleep_for(hold_before_cover_);
+    if (rc == 0) rc = coverage_->cover(wrote ? txn_id : txn_id - 1);
+  }
   if (rc == 0) return;
-  // The transaction was aborted: nothing of this batch is in the store.
+  // The transaction was aborted (nothing of this batch is in the store), or
+  // its covering sync failed (then it may be: a retry answers duplicate).
   for (std::size_t i = 0; i < count; ++i) {
     calls[i]->result = PendingCall::Result::failed;
     calls[i]->sequence = 0;
@@ -384,6 +401,28 @@ int Store::add_stats_code(const std::pair<std::string, EndpointStats>* deltas, s
 }
 
 StoreStatus Store::sync() { return StoreStatus::from_code(mdb_env_sync(env_, 1)); }
+
+int Store::sync_through(std::uint64_t& through) {
+  MDB_envinfo info;
+  int rc = mdb_env_info(env_, &info);
+  if (rc != 0) return rc;
+  through = info.me_last_txnid;  // its meta page is written (LMDB publishes the id after the write)
+  return mdb_env_sync(env_, 1);
+}
+
+StoreStatus Store::cover_commits() {
+  if (!coverage_) return {};
+  MDB_envinfo info;
+  int rc = mdb_env_info(env_, &info);
+  return StoreStatus::from_code(rc != 0 ? rc : coverage_->cover(info.me_last_txnid));
+}
+
+void Store::share_commit_coverage(CommitCoverage* shared, std::chrono::milliseconds hold) {
+  if (shared == nullptr || !sync_commits_) return;
+  hold_before_cover_ = hold;
+  lmdb::check(mdb_env_set_flags(env_, MDB_NOMETASYNC, 1), "cannot defer the meta page's sync");
+  coverage_ = std::make_unique<CoverageClient>(*shared, [this](std::uint64_t& through) { return sync_through(through); });
+}
 
 StoreStatus Store::sync_if_written(bool* synced) { return StoreStatus::from_code(sync_if_written_code(synced)); }
 

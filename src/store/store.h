@@ -22,8 +22,10 @@
 // command. Nothing here knows of NGINX.
 #pragma once
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,6 +35,7 @@
 #include "base/endpoint_stats.h"
 #include "base/outcome.h"
 #include "base/provider.h"
+#include "store/commit_coverage.h"
 #include "store/endpoint.h"
 #include "store/lmdb_fwd.h"
 #include "store/store_status.h"
@@ -150,6 +153,19 @@ class Store {
   // requests arrive. Never throws.
   StoreStatus append_request_log(const RequestLogEntry* entries, std::size_t count, std::size_t keep_per_endpoint);
 
+  // durability=fsync, one sync a commit (store/commit_coverage.h): commits
+  // defer their meta page's sync, and append_calls returns once a later
+  // sync (another committer's or its own) covered its commit. `shared` is
+  // the node's committers' CommitCoverage; it must outlive the Store. Does
+  // nothing with durability=os or a null `shared`. Throws StoreError.
+  // `hold`: tests only (t/20), a pause between a commit and its covering
+  // sync, so that a kill can land there.
+  void share_commit_coverage(CommitCoverage* shared, std::chrono::milliseconds hold = {});
+
+  // Returns once every commit made so far is durable: at once without
+  // shared coverage (commits then sync themselves, or durability=os).
+  StoreStatus cover_commits();
+
   // Flushes the OS buffers to disk (durability=os).
   StoreStatus sync();
   // The same, unless no transaction (of any process) was committed since
@@ -204,6 +220,7 @@ class Store {
   int add_stats_code(const std::pair<std::string, EndpointStats>* deltas, std::size_t count);
   int append_request_log_code(const RequestLogEntry* entries, std::size_t count, std::size_t keep_per_endpoint);
   int sync_if_written_code(bool* synced);
+  int sync_through(std::uint64_t& through);
   int adopt_map_size_code(bool& grew);
 
   MDB_env* env_ = nullptr;
@@ -212,6 +229,9 @@ class Store {
   MDB_dbi audit_ = 0, apikeys_ = 0;
   bool has_reqlog_ = false;
   std::uint64_t synced_txnid_ = 0;  // the last transaction sync_if_written saw on disk
+  bool sync_commits_ = true;
+  std::unique_ptr<CoverageClient> coverage_;  // set by share_commit_coverage
+  std::chrono::milliseconds hold_before_cover_{0};
 };
 
 // One read transaction per worker, reset after each request and renewed at
