@@ -1,4 +1,4 @@
-// One sync a commit (docs/design.md, "Storage: one sync a commit").
+// One sync a commit (docs/design.md, "One sync a commit").
 //
 // With MDB_NOMETASYNC an LMDB commit syncs its data pages once and then
 // writes its meta page without syncing it: the commit is not yet durable.
