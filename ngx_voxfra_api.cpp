@@ -1,11 +1,13 @@
-// The Management API handler: `voxfra_api [token_file=PATH] [write_limit=N];`
+// The Management API handler:
+// `voxfra_api [token_file=PATH] [write_limit=N] [fleet_wait=TIME];`
 // in a prefix location answers GET <location>v1/... with JSON read from the
 // worker's LMDB read transaction (memory reads, bounded answers: fine on the
 // event loop), and POST/PATCH after reading the body, on the thread pool:
 // a write transaction commits with an fsync, which the event loop never
 // waits for. Routing, tokens and JSON are the core's (src/api); this file
 // only turns an NGINX request into an ApiRequest and the answer into a
-// response.
+// response. On a fleet node a write's pool job only queues the change for
+// voxfra-fleet; a timer then reads its answer (a read, on the event loop).
 
 #include <exception>
 #include <fstream>
@@ -83,6 +85,8 @@ struct ApiWrite {
   const voxfra::ApiTokenFile* tokens;
   voxfra::ApiWriteSettings settings;
   voxfra::ApiResponse* response;
+  ngx_event_t fleet_wait;  // a fleet node: polls voxfra-fleet's answer
+  uint64_t fleet_request;
 };
 
 namespace {
@@ -127,6 +131,40 @@ void answer_api_write(ApiWrite* job, const voxfra::ApiResponse& response) {
   ngx_http_run_posted_requests(c);
 }
 
+// Reads voxfra-fleet's answer to the job's queued change every
+// kFleetPoll until there is one (api_fleet_answer ends the wait).
+constexpr ngx_msec_t kFleetPoll = 20;
+
+void poll_fleet_answer(ngx_event_t* ev) {
+  auto* job = static_cast<ApiWrite*>(ev->data);
+  Worker* w = g_worker;
+  std::optional<voxfra::ApiResponse> answer;
+  if (w == nullptr || w->reader == nullptr) {
+    answer = voxfra::api_internal_error(job->request.request_id);
+  } else {
+    try {
+      answer = voxfra::api_fleet_answer(*w->store, w->reader->txn(), job->fleet_request, job->request.request_id);
+    } catch (const std::exception& e) {  // the read transaction could not be renewed
+      ngx_log_error(NGX_LOG_ALERT, job->r->connection->log, 0, "voxfra_api: %s", e.what());
+      answer = voxfra::api_internal_error(job->request.request_id);
+    }
+    w->reader->release();
+  }
+  if (answer) {
+    answer_api_write(job, *answer);
+  } else {
+    ngx_add_timer(ev, kFleetPoll);
+  }
+}
+
+void wait_for_fleet(ApiWrite* job, uint64_t fleet_request) {
+  job->fleet_request = fleet_request;
+  job->fleet_wait.handler = poll_fleet_answer;
+  job->fleet_wait.data = job;
+  job->fleet_wait.log = job->r->connection->log;
+  ngx_add_timer(&job->fleet_wait, kFleetPoll);
+}
+
 // Hands the next waiting write to the pool, unless one runs or a remap
 // waits for the pool to be idle (the pending timer tries again).
 void start_api_write(Worker& w) {
@@ -153,8 +191,9 @@ ngx_int_t queue_write(ngx_http_request_t* r) {
   if (w == nullptr || !w->store) return send_api_response(r, voxfra::handle_api_write(nullptr, nullptr, {}, request));
   auto* job = static_cast<ApiWrite*>(ngx_palloc(r->pool, sizeof(ApiWrite)));
   if (job == nullptr) return NGX_HTTP_INTERNAL_SERVER_ERROR;
-  new (job) ApiWrite{r, request, lcf->api_tokens, {}, nullptr};
+  new (job) ApiWrite{r, request, lcf->api_tokens, {}, nullptr, {}, 0};
   if (lcf->api_write_limit != 0) job->settings.changes_per_minute = static_cast<uint32_t>(lcf->api_write_limit);
+  if (lcf->api_fleet_wait != 0) job->settings.fleet_wait_ms = static_cast<int64_t>(lcf->api_fleet_wait);
   w->api.waiting.push_back(job);
   start_api_write(*w);
   guard_api_writes(*w);
@@ -245,7 +284,11 @@ void api_change_written(Worker& w, voxfra::StoreStatus) {
   ApiWrite* job = w.api.running;
   w.api.running = nullptr;
   std::unique_ptr<voxfra::ApiResponse> response(job->response);
-  answer_api_write(job, response ? *response : voxfra::api_internal_error(job->request.request_id));
+  if (response && response->fleet_request != 0) {
+    wait_for_fleet(job, response->fleet_request);
+  } else {
+    answer_api_write(job, response ? *response : voxfra::api_internal_error(job->request.request_id));
+  }
   start_api_write(w);
   guard_api_writes(w);
 }
@@ -262,6 +305,15 @@ char* set_api(ngx_conf_t* cf, ngx_command_t*, void* conf) {
       ngx_int_t n = ngx_atoi(args[i].data + 12, args[i].len - 12);
       if (n <= 0) return conf_fail(cf, "invalid write_limit \"%V\": changes a minute, 1 or more", &args[i]);
       lcf->api_write_limit = static_cast<ngx_uint_t>(n);
+      continue;
+    }
+    if (a.rfind("fleet_wait=", 0) == 0 && lcf->api_fleet_wait == 0) {
+      ngx_str_t t{args[i].len - 11, args[i].data + 11};
+      ngx_msec_t ms = ngx_parse_time(&t, 0);
+      if (ms == static_cast<ngx_msec_t>(NGX_ERROR) || ms < 100 || ms > 60000) {
+        return conf_fail(cf, "invalid fleet_wait \"%V\": a time from 100ms to 60s", &args[i]);
+      }
+      lcf->api_fleet_wait = ms;
       continue;
     }
     if (a.rfind("token_file=", 0) != 0 || a.size() == 11 || lcf->api_tokens != nullptr) {

@@ -420,7 +420,7 @@ ngx_command_t kCommands[] = {
      NGX_HTTP_MAIN_CONF_OFFSET, 0, nullptr},
     {ngx_string("voxfra_ingest"), NGX_HTTP_LOC_CONF | NGX_CONF_ANY, guarded<set_ingest>,
      NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
-    {ngx_string("voxfra_api"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS | NGX_CONF_TAKE12, guarded<set_api>,
+    {ngx_string("voxfra_api"), NGX_HTTP_LOC_CONF | NGX_CONF_NOARGS | NGX_CONF_TAKE123, guarded<set_api>,
      NGX_HTTP_LOC_CONF_OFFSET, 0, nullptr},
     {ngx_string("voxfra_rate_limit"),
      NGX_HTTP_MAIN_CONF | NGX_HTTP_SRV_CONF | NGX_HTTP_LOC_CONF | NGX_CONF_TAKE12,

@@ -91,6 +91,7 @@ struct LocConf {
   ngx_flag_t api;                     // voxfra_api
   voxfra::ApiTokenFile* api_tokens;   // its token_file=, freed with the conf pool
   ngx_uint_t api_write_limit;         // its write_limit=: changes a minute per token, 0 = the default
+  ngx_msec_t api_fleet_wait;          // its fleet_wait=: on a fleet node, 0 = the default
 };
 
 // A voxfra_zone: rate-limit state and idempotency keys (src/limits), in one

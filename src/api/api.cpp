@@ -21,10 +21,6 @@ namespace api {
 
 namespace {
 
-struct MethodNotAllowed {
-  std::string allow;
-};
-
 struct ErrorInfo {
   int status;
   std::string_view reason;
@@ -45,8 +41,6 @@ ErrorInfo info(ApiError e) {
     case ApiError::conflict: return {409, "conflict", "an active endpoint for this org, client and provider exists"};
     case ApiError::endpoint_revoked: return {409, "endpoint_revoked", "the endpoint is revoked"};
     case ApiError::unverifiable: return {409, "unverifiable", "the endpoint could verify no delivery after this"};
-    case ApiError::fleet_node:
-      return {409, "fleet_node", "this node's endpoints are mirrored from the fleet: change them in the fleet"};
     case ApiError::idempotency_key_reused:
       return {409, "idempotency_key_reused", "the Idempotency-Key was used for another request"};
     case ApiError::payload_too_large: return {413, "payload_too_large", "the request body is larger than 64 KiB"};
@@ -55,6 +49,11 @@ ErrorInfo info(ApiError e) {
     case ApiError::rate_limited: return {429, "rate_limited", "the token made too many changes this minute"};
     case ApiError::internal_error: return {500, "internal_error", "the request could not be answered"};
     case ApiError::store_unavailable: return {503, "store_unavailable", "the store is not open"};
+    case ApiError::fleet_unavailable:
+      return {503, "fleet_unavailable", "the fleet did not take the change in time; nothing was changed"};
+    case ApiError::fleet_unconfirmed:
+      return {504, "fleet_unconfirmed",
+              "the fleet did not confirm the change in time; it may have been made: check GET v1/endpoints"};
   }
   return {500, "internal_error", "the request could not be answered"};
 }
@@ -167,7 +166,8 @@ ApiResponse answer(const Store* store, MDB_txn* txn, const ApiTokenFile* file, c
 }
 
 // The same checks in the order of answer(), then the token's right to
-// change, its write limit, and the fleet's claim on the endpoints.
+// change and its write limit; on a fleet node the change is queued for
+// the fleet (fleet_writes.cpp).
 ApiResponse answer_write(Store* store, const ApiTokenFile* file, const ApiWriteSettings& settings,
                          const ApiRequest& request) {
   Segments segments = segments_of(request);
@@ -188,37 +188,13 @@ ApiResponse answer_write(Store* store, const ApiTokenFile* file, const ApiWriteS
     response.retry_after = 60;
     return response;
   }
-  if (auto node = mirrored_by(txn.get(), *store)) {
-    throw ApiFailure{ApiError::fleet_node, {}, "the endpoints of this node (\"" + *node +
-                     "\") are mirrored from the fleet by voxfra-fleet; change them in the fleet with "
-                     "`voxfra --nats URL endpoint ...` (docs/fleet.md)"};
-  }
   RouteRequest r{*store, txn.get(), *scope, query, request.request_id};
+  if (mirrored_by(txn.get(), *store)) return queue_fleet_write(r, request, segments, txn, settings.fleet_wait_ms);
+  StoreEndpointBook book(txn.get(), *store);
+  r.book = &book;
   ApiResponse response = write_route(r, request, segments);
   if (response.status < 300) txn.commit();
   return response;
-}
-
-// Every failure as its answer; a 500's cause kept for the glue to log.
-template <typename Answer>
-ApiResponse answering(std::string_view request_id, Answer answer_request) {
-  try {
-    try {
-      return answer_request();
-    } catch (const MethodNotAllowed& m) {
-      ApiResponse response = error_response(ApiError::method_not_allowed, request_id);
-      response.allow = m.allow;
-      return response;
-    } catch (const ApiFailure& f) {
-      return error_response(f.error, request_id, f.details, f.message);
-    } catch (const std::exception& e) {
-      ApiResponse response = api_internal_error(request_id);
-      response.error_log = e.what();
-      return response;
-    }
-  } catch (...) {
-    return api_internal_error(request_id);
-  }
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #pragma once
 #include "store/lmdb_fwd.h"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +39,7 @@ bool api_method_writes(std::string_view method);
 
 struct ApiWriteSettings {
   std::uint32_t changes_per_minute = 60;  // a token's endpoint changes (`voxfra_api write_limit=`)
+  std::int64_t fleet_wait_ms = 5000;      // on a fleet node, how long a change waits for voxfra-fleet
 };
 
 struct ApiResponse {
@@ -47,6 +50,9 @@ struct ApiResponse {
   int retry_after = 0;            // 429: seconds, for `Retry-After:`
   bool replayed = false;          // an Idempotency-Key's earlier answer: `Idempotent-Replayed: true`
   std::string error_log;          // a 500's cause, for the glue to log
+  // Not an answer yet: the change is queued for voxfra-fleet (a fleet
+  // node); the glue polls api_fleet_answer with this id.
+  std::uint64_t fleet_request = 0;
 };
 
 // The tokens of a `voxfra_api token_file=` (api/api_tokens.h), parsed once.
@@ -64,6 +70,11 @@ ApiResponse handle_api_request(const Store* store, MDB_txn* txn, const ApiTokenF
 // Never throws.
 ApiResponse handle_api_write(Store* store, const ApiTokenFile* file, const ApiWriteSettings& settings,
                              const ApiRequest& request);
+// The answer to the change queued as `fleet_request`, read in `txn` (a
+// read transaction, fresh at each call); nullopt while voxfra-fleet has
+// not answered and the wait has not ended. Never throws.
+std::optional<ApiResponse> api_fleet_answer(const Store& store, MDB_txn* txn, std::uint64_t fleet_request,
+                                            std::string_view request_id);
 // The 500 answer, for when the glue itself fails around the call.
 ApiResponse api_internal_error(std::string_view request_id);
 // The 413 answer, for a body the glue refuses before reading it.

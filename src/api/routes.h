@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "api/api_tokens.h"
 #include "api/query.h"
+#include "endpoints/endpoint_book.h"
 #include "store/endpoint.h"
 #include "util/json_writer.h"
 
@@ -28,13 +29,14 @@ enum class ApiError {
   conflict,                // 409: a second active endpoint
   endpoint_revoked,        // 409
   unverifiable,            // 409: the endpoint could verify no delivery after it
-  fleet_node,              // 409: the store's endpoints are the fleet's
   idempotency_key_reused,  // 409
   payload_too_large,       // 413
   unsupported_media_type,  // 415
   rate_limited,            // 429
   internal_error,          // 500
   store_unavailable,       // 503
+  fleet_unavailable,       // 503: voxfra-fleet did not take the change; it was not made
+  fleet_unconfirmed,       // 504: voxfra-fleet took the change but did not answer in time
 };
 
 struct Problem {
@@ -61,6 +63,12 @@ struct RouteRequest {
   const TokenScope& token;
   const Query& query;
   std::string_view request_id;
+  // Writes: where the rules change endpoints (the store's, in `txn`; on a
+  // fleet node the fleet's bucket, in voxfra-fleet).
+  EndpointBook* book = nullptr;
+  // Set when `txn` is a read transaction (voxfra-fleet's): an answer due
+  // under the Idempotency-Key is flagged here for the caller to keep.
+  bool* keep_answer_later = nullptr;
 };
 
 // A success answer: `write_members` adds the members after which requestId
@@ -109,7 +117,42 @@ std::optional<Endpoint> endpoint_in_scope(const RouteRequest& r, std::string_vie
 // An endpoint as the API shows it: never a secret, the slug's prefix only.
 void write_endpoint(JsonWriter& w, const Endpoint& e, const EndpointStats& s);
 
-// Writes (write_routes.cpp), in the write transaction of `r`; the caller commits.
+// Writes (write_routes.cpp), through r.book; the caller commits.
 ApiResponse write_route(const RouteRequest& r, const ApiRequest& request, const std::vector<std::string>& segments);
+// Keeps `response` as the answer to `request`'s Idempotency-Key (in a write transaction).
+void keep_idempotent_answer(MDB_txn* txn, const Store& store, std::string_view token_id, const ApiRequest& request,
+                            const ApiResponse& response);
+
+// On a fleet node (fleet_writes.cpp): checks the change against the node's
+// mirror and queues it for voxfra-fleet in `txn`, which it commits; the
+// answer has fleet_request set, for the glue to wait on (api_fleet_answer).
+ApiResponse queue_fleet_write(const RouteRequest& r, const ApiRequest& request, const std::vector<std::string>& segments,
+                              Txn& txn, std::int64_t wait_ms);
+
+struct MethodNotAllowed {
+  std::string allow;
+};
+
+// Every failure as its answer; a 500's cause kept for the glue to log.
+template <typename Answer>
+ApiResponse answering(std::string_view request_id, Answer answer_request) {
+  try {
+    try {
+      return answer_request();
+    } catch (const MethodNotAllowed& m) {
+      ApiResponse response = error_response(ApiError::method_not_allowed, request_id);
+      response.allow = m.allow;
+      return response;
+    } catch (const ApiFailure& f) {
+      return error_response(f.error, request_id, f.details, f.message);
+    } catch (const std::exception& e) {
+      ApiResponse response = api_internal_error(request_id);
+      response.error_log = e.what();
+      return response;
+    }
+  } catch (...) {
+    return api_internal_error(request_id);
+  }
+}
 
 }  // namespace voxfra::api

@@ -1,7 +1,8 @@
 // The Management API's changes: POST v1/endpoints, PATCH v1/endpoints/{id},
 // POST v1/endpoints/{id}/disable|enable|revoke|replace|rotate-secret. The
-// rules are the CLI's (endpoints/endpoint_changes.h), applied in the write
-// transaction the caller commits; each change leaves its audit entry. A
+// rules are the CLI's (endpoints/endpoint_changes.h), applied through the
+// request's book (the store's, in the write transaction the caller commits,
+// or the fleet's bucket); each change leaves its audit entry. A
 // new slug and a secret voxfra made are in the answer once, never again.
 #include "api/json_body.h"
 #include "api/routes.h"
@@ -52,7 +53,7 @@ bool json_content_type(std::string_view ct) {
   return true;
 }
 
-void write_issued(JsonWriter& w, StoreEndpointBook& book, const Issued& made, bool with_url) {
+void write_issued(JsonWriter& w, EndpointBook& book, const Issued& made, bool with_url) {
   w.key("endpoint");
   write_endpoint(w, made.endpoint, book.stats(made.endpoint.slug));
   if (with_url) w.field("slug", made.endpoint.slug).field("path", endpoint_path(made.endpoint));
@@ -62,6 +63,10 @@ void write_issued(JsonWriter& w, StoreEndpointBook& book, const Issued& made, bo
     w.key("replaced");
     write_endpoint(w, *made.replaced, book.stats(made.replaced->slug));
   }
+}
+
+Sha256Digest fingerprint_of(const ApiRequest& request) {
+  return sha256(std::string(request.method) + '\0' + std::string(request.path) + '\0' + std::string(request.body));
 }
 
 // A create or replace with an Idempotency-Key: the same request again
@@ -77,11 +82,8 @@ ApiResponse idempotent(const RouteRequest& r, const ApiRequest& request, Make ma
     throw ApiFailure{ApiError::invalid_parameter,
                      {{"Idempotency-Key", "is not 1-255 printable ASCII characters"}}};
   }
-  const Sha256Digest fingerprint = sha256(std::string(request.method) + '\0' + std::string(request.path) + '\0' +
-                                          std::string(request.body));
-  const UnixMillis now = now_millis();
-  if (auto earlier = find_api_answer(r.txn, r.store, r.token.id, key, now)) {
-    if (earlier->request_sha256 != fingerprint) {
+  if (auto earlier = find_api_answer(r.txn, r.store, r.token.id, key, now_millis())) {
+    if (earlier->request_sha256 != fingerprint_of(request)) {
       throw ApiFailure{ApiError::idempotency_key_reused,
                        {{"Idempotency-Key", "was used for another request in the last 24 hours"}}};
     }
@@ -94,11 +96,10 @@ ApiResponse idempotent(const RouteRequest& r, const ApiRequest& request, Make ma
     return replay;
   }
   ApiResponse response = make();
-  // Kept without its requestId (ok_response writes it last), which a replay gives anew.
-  std::size_t id_at = response.body.rfind(",\"requestId\":");
-  if (id_at != std::string::npos) {
-    save_api_answer(r.txn, r.store, r.token.id, key,
-                    {now, fingerprint, response.status, response.body.substr(0, id_at)});
+  if (r.keep_answer_later != nullptr) {
+    *r.keep_answer_later = true;
+  } else {
+    keep_idempotent_answer(r.txn, r.store, r.token.id, request, response);
   }
   return response;
 }
@@ -136,7 +137,7 @@ ApiResponse create_route(const RouteRequest& r, const ApiRequest& request) {
   }
   if (secret) spec.secret = NewSecret{*secret, false};
   if (hmac) spec.secret = generated_secret();
-  StoreEndpointBook book(r.txn, r.store);
+  EndpointBook& book = *r.book;
   Issued made = under_rules([&] { return create_endpoint(book, author_of(r), std::move(spec)); });
   return ok_response(r.request_id, [&](JsonWriter& w) { write_issued(w, book, made, true); }, 201);
 }
@@ -151,7 +152,7 @@ ApiResponse status_route(const RouteRequest& r, const ApiRequest& request, std::
                          EndpointStatus target) {
   JsonBody body(request.body, "");
   Endpoint e = endpoint_of(r, id);
-  StoreEndpointBook book(r.txn, r.store);
+  EndpointBook& book = *r.book;
   StatusChange change = under_rules([&] { return change_endpoint_status(book, author_of(r), e.slug, target); });
   return ok_response(r.request_id, [&](JsonWriter& w) {
     w.key("endpoint");
@@ -163,7 +164,7 @@ ApiResponse status_route(const RouteRequest& r, const ApiRequest& request, std::
 ApiResponse replace_route(const RouteRequest& r, const ApiRequest& request, std::string_view id) {
   JsonBody body(request.body, "");
   Endpoint e = endpoint_of(r, id);
-  StoreEndpointBook book(r.txn, r.store);
+  EndpointBook& book = *r.book;
   Issued made = under_rules([&] { return replace_endpoint(book, author_of(r), e.slug); });
   return ok_response(r.request_id, [&](JsonWriter& w) { write_issued(w, book, made, true); }, 201);
 }
@@ -174,7 +175,7 @@ ApiResponse rotate_route(const RouteRequest& r, const ApiRequest& request, std::
   NewSecret secret = generated_secret();
   if (auto own = body.string("secret")) secret = NewSecret{*own, false};
   Endpoint e = endpoint_of(r, id);
-  StoreEndpointBook book(r.txn, r.store);
+  EndpointBook& book = *r.book;
   Issued made =
       under_rules([&] { return rotate_endpoint_secret(book, author_of(r), e.slug, std::move(secret), grace); });
   return ok_response(r.request_id, [&](JsonWriter& w) { write_issued(w, book, made, false); });
@@ -195,7 +196,7 @@ ApiResponse settings_route(const RouteRequest& r, const ApiRequest& request, std
     throw ApiFailure{ApiError::invalid_body, {{"body", "needs allow or rateLimit (null for the default)"}}};
   }
   Endpoint e = endpoint_of(r, id);
-  StoreEndpointBook book(r.txn, r.store);
+  EndpointBook& book = *r.book;
   Endpoint changed = under_rules([&] { return set_endpoint_limits(book, author_of(r), e.slug, change); });
   return ok_response(r.request_id, [&](JsonWriter& w) {
     w.key("endpoint");
@@ -204,6 +205,15 @@ ApiResponse settings_route(const RouteRequest& r, const ApiRequest& request, std
 }
 
 }  // namespace
+
+void keep_idempotent_answer(MDB_txn* txn, const Store& store, std::string_view token_id, const ApiRequest& request,
+                            const ApiResponse& response) {
+  // Kept without its requestId (ok_response writes it last), which a replay gives anew.
+  std::size_t id_at = response.body.rfind(",\"requestId\":");
+  if (id_at == std::string::npos) return;
+  save_api_answer(txn, store, token_id, request.idempotency_key,
+                  {now_millis(), fingerprint_of(request), response.status, response.body.substr(0, id_at)});
+}
 
 ApiResponse write_route(const RouteRequest& r, const ApiRequest& request, const Segments& s) {
   if (!request.body.empty() && !json_content_type(request.content_type)) {

@@ -1,11 +1,9 @@
 #include "cli/endpoint_book.h"
 
-#include <algorithm>
 #include <iostream>
-#include <map>
 
 #include "cli/endpoint_records.h"
-#include "fleet/endpoint_bucket.h"
+#include "fleet/bucket_book.h"
 #include "fleet/nats_args.h"
 #include "fleet/nats_client.h"
 #include "store/fleet_state.h"
@@ -14,8 +12,6 @@
 namespace voxfra::cli {
 
 namespace {
-
-constexpr std::int64_t kSnapshotTimeoutMs = 10000;
 
 class StoreBook final : public CliEndpointBook {
  public:
@@ -40,98 +36,38 @@ class StoreBook final : public CliEndpointBook {
   StoreEndpointBook book_;
 };
 
+// The fleet's bucket through the book voxfra-fleet uses too (fleet/bucket_book.h).
 class BucketBook final : public CliEndpointBook {
  public:
   BucketBook(const Cli& cli, const Args& args) {
     fleet::NatsSettings settings = fleet::nats_settings(args, "voxfra");
     try {
       nats_ = std::make_unique<fleet::NatsConnection>(settings, false);
-      bucket_ = std::make_unique<fleet::EndpointBucket>(nats_->jetstream());
     } catch (const fleet::NatsError& e) {
       throw CommandError(e.what());
     }
+    book_ = std::make_unique<fleet::BucketEndpointBook>(
+        nats_->jetstream(), [](const std::string& warning) { std::cerr << "voxfra: warning: " << warning << '\n'; });
     if (cli.db) {
       stats_store_ = open_store(cli, Access::read);
       stats_txn_ = std::make_unique<Txn>(*stats_store_, false);
+      book_->count_from(stats_txn_->get(), *stats_store_);
     }
   }
 
-  std::optional<Endpoint> find(std::string_view slug) override {
-    if (slug.empty() || slug.size() > 256) return std::nullopt;
-    std::optional<fleet::BucketEntry> entry;
-    try {
-      entry = bucket_->find(std::string(slug));
-    } catch (const fleet::NatsError& e) {
-      throw CommandError(e.what());
-    }
-    if (!entry || entry->op != fleet::BucketEntry::Op::put) return std::nullopt;
-    return decode(*entry);
-  }
-
-  std::vector<Endpoint> all() override {
-    std::vector<Endpoint> all;
-    try {
-      for (const fleet::BucketEntry& entry : bucket_->snapshot(kSnapshotTimeoutMs)) {
-        if (entry.op != fleet::BucketEntry::Op::put) continue;
-        // A value this version cannot read (malformed, a newer schema) is
-        // left out of listings and checks, as the daemons skip it, with a
-        // word on stderr; `show` of that slug still says it cannot be read.
-        if (auto e = try_decode(entry)) {
-          all.push_back(std::move(*e));
-        } else {
-          std::cerr << "voxfra: warning: the bucket's record of slug \"" << entry.slug.substr(0, 4)
-                    << "*\" cannot be read by this version of voxfra; left out\n";
-        }
-      }
-    } catch (const fleet::NatsError& e) {
-      throw CommandError(e.what());
-    }
-    std::stable_sort(all.begin(), all.end(), [](const Endpoint& a, const Endpoint& b) {
-      return a.created_at < b.created_at;
-    });
-    return all;
-  }
-
-  void save(const Endpoint& e) override {
-    auto known = revisions_.find(e.slug);
-    try {
-      revisions_[e.slug] = bucket_->write(e, known == revisions_.end() ? 0 : known->second);
-    } catch (const fleet::RevisionConflict& c) {
-      throw CommandError(c.what());
-    } catch (const fleet::NatsError& n) {
-      throw CommandError(n.what());
-    }
-  }
-
+  std::optional<Endpoint> find(std::string_view slug) override { return book_->find(slug); }
+  std::vector<Endpoint> all() override { return book_->all(); }
+  void save(const Endpoint& e) override { book_->save(e); }
   void commit() override {}  // each save is written (or refused) at once
-  // The fleet's changes are not in any node's audit log (docs/fleet.md).
+  // The fleet's changes made with the CLI are in no node's audit log (docs/fleet.md).
   void audit(AuditEntry&) override {}
-
-  EndpointStats stats(std::string_view slug) override {
-    if (!stats_txn_) return EndpointStats{};
-    return endpoint_stats(*stats_txn_, *stats_store_, slug);
-  }
+  EndpointStats stats(std::string_view slug) override { return book_->stats(slug); }
 
  private:
-  // Remembers the revision it read, for the compare-and-set of a later save.
-  Endpoint decode(const fleet::BucketEntry& entry) {
-    if (auto e = try_decode(entry)) return std::move(*e);
-    throw CommandError("the endpoint record of slug \"" + entry.slug + "\" in the fleet's bucket cannot be read "
-                       "by this version of voxfra");
-  }
-  std::optional<Endpoint> try_decode(const fleet::BucketEntry& entry) {
-    Endpoint e;
-    e.slug = entry.slug;
-    if (!decode_endpoint(entry.value, e)) return std::nullopt;
-    revisions_[entry.slug] = entry.revision;
-    return e;
-  }
-
   std::unique_ptr<fleet::NatsConnection> nats_;
-  std::unique_ptr<fleet::EndpointBucket> bucket_;
-  std::map<std::string, std::uint64_t, std::less<>> revisions_;
   std::unique_ptr<Store> stats_store_;
   std::unique_ptr<Txn> stats_txn_;
+  std::unique_ptr<fleet::BucketEndpointBook> book_;
 };
 
 }  // namespace

@@ -38,6 +38,15 @@ class UnreadableEndpoint : public std::runtime_error {
                            "…\" cannot be read by this version of voxfra") {}
 };
 
+// The book's storage could not be reached (the fleet's NATS servers): the
+// change was not made, or, when `maybe_written`, may have been in part.
+class EndpointBookUnreachable : public std::runtime_error {
+ public:
+  EndpointBookUnreachable(const std::string& what, bool maybe_written)
+      : std::runtime_error(what), maybe_written(maybe_written) {}
+  bool maybe_written;
+};
+
 // The store's endpoints in the caller's transaction: changes are made at
 // its commit, audit entries with them.
 class StoreEndpointBook final : public EndpointBook {

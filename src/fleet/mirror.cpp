@@ -57,39 +57,47 @@ void EndpointMirror::warn_once(const BucketEntry& entry, const std::string& why)
             ") skipped: " + why);
 }
 
-bool EndpointMirror::apply(MDB_txn* txn, const BucketEntry& entry) {
+bool mirror_entry(MDB_txn* txn, const Store& store, const BucketEntry& entry, std::string& skipped) {
+  skipped.clear();
   if (entry.slug.empty() || entry.slug.size() > 256) return false;
   const std::string rev_key = revision_key(entry.slug);
-  std::uint64_t mirrored = fleet_get_u64(txn, store_, rev_key).value_or(0);
+  std::uint64_t mirrored = fleet_get_u64(txn, store, rev_key).value_or(0);
   if (entry.revision <= mirrored) return false;  // older than what the node has, or the same
   MDB_val key = lmdb::val(entry.slug);
   if (entry.op == BucketEntry::Op::del) {
-    int rc = mdb_del(txn, store_.endpoints_dbi(), &key, nullptr);
+    int rc = mdb_del(txn, store.endpoints_dbi(), &key, nullptr);
     if (rc != MDB_NOTFOUND) lmdb::check(rc, "cannot delete a mirrored endpoint");
-    fleet_put_u64(txn, store_, rev_key, entry.revision);
+    fleet_put_u64(txn, store, rev_key, entry.revision);
     return true;
   }
   Endpoint e;
   e.slug = entry.slug;
   EndpointView view;
   if (!decode_endpoint(entry.value, e) || !decode_endpoint_view(entry.value, view)) {
-    warn_once(entry, "not an endpoint record this version of voxfra reads (malformed, or a newer schema)");
+    skipped = "not an endpoint record this version of voxfra reads (malformed, or a newer schema)";
     return false;
   }
   MDB_val current;
-  int rc = mdb_get(txn, store_.endpoints_dbi(), &key, &current);
+  int rc = mdb_get(txn, store.endpoints_dbi(), &key, &current);
   if (rc != MDB_NOTFOUND) lmdb::check(rc, "cannot read a mirrored endpoint");
   Endpoint local;
   local.slug = entry.slug;
   if (rc == 0 && decode_endpoint(lmdb::view(current), local) && local.status == EndpointStatus::revoked &&
       e.status != EndpointStatus::revoked) {
-    warn_once(entry, "it would bring a revoked endpoint back");
+    skipped = "it would bring a revoked endpoint back";
     return false;
   }
   MDB_val value = lmdb::val(entry.value);
-  lmdb::check(mdb_put(txn, store_.endpoints_dbi(), &key, &value, 0), "cannot write a mirrored endpoint");
-  fleet_put_u64(txn, store_, rev_key, entry.revision);
+  lmdb::check(mdb_put(txn, store.endpoints_dbi(), &key, &value, 0), "cannot write a mirrored endpoint");
+  fleet_put_u64(txn, store, rev_key, entry.revision);
   return true;
+}
+
+bool EndpointMirror::apply(MDB_txn* txn, const BucketEntry& entry) {
+  std::string skipped;
+  bool changed = mirror_entry(txn, store_, entry, skipped);
+  if (!skipped.empty()) warn_once(entry, skipped);
+  return changed;
 }
 
 void EndpointMirror::apply_one(const BucketEntry& entry) {

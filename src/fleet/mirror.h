@@ -22,6 +22,12 @@ namespace voxfra::fleet {
 class DaemonLog;
 class NatsConnection;
 
+// One bucket entry into the node's `endpoints` in the caller's write
+// transaction, unless the node has that revision or a newer one; true when
+// the store changed. `skipped` says why an entry was passed over (else empty).
+// The mirror's, and voxfra-fleet's for a change it made itself.
+bool mirror_entry(MDB_txn* txn, const Store& store, const BucketEntry& entry, std::string& skipped);
+
 class EndpointMirror {
  public:
   EndpointMirror(Store& store, NatsConnection& nats, DaemonLog& log, std::int64_t reconcile_interval_ms);

@@ -1,7 +1,8 @@
 // voxfra-fleet: one per node of a fleet (docs/fleet.md). Ships the node's
 // calls to the VOXFRA_CALLS stream from a cursor kept in the node's store,
 // applies the stream's calls of other nodes into the store (the replica),
-// and mirrors the voxfra_endpoints bucket into the node's `endpoints`.
+// mirrors the voxfra_endpoints bucket into the node's `endpoints`, and makes
+// the changes the node's Management API queues in the fleet.
 // NGINX never talks to NATS: this process does, beside it, writing the
 // node's LMDB the way the CLI does (short transactions of its own, none
 // held across a network wait).
@@ -17,6 +18,7 @@
 #include <iostream>
 #include <thread>
 
+#include "fleet/api_relay.h"
 #include "fleet/daemon_log.h"
 #include "fleet/fleet_names.h"
 #include "fleet/jetstream_setup.h"
@@ -44,7 +46,8 @@ constexpr std::string_view kUsage =
 constexpr std::string_view kOptionHelp =
     "\nShips this node's calls to the VOXFRA_CALLS stream of a NATS JetStream cluster, from a cursor\n"
     "kept in the node's store, applies the other nodes' calls from the stream into the store, and\n"
-    "mirrors the voxfra_endpoints bucket into the node's endpoints, until SIGTERM or SIGINT. Run it as the store's owner (NGINX's workers' user).\n"
+    "mirrors the voxfra_endpoints bucket into the node's endpoints, and makes the changes the node's\n"
+    "Management API queues in that bucket, until SIGTERM or SIGINT. Run it as the store's owner (NGINX's workers' user).\n"
     "\nOptions:\n"
     "  --db DIR                  the node's store (the directory NGINX's voxfra_store names)\n"
     "  --node NAME               this node's name in the fleet (letters, digits, '.', '_', '-'; at most 64)\n"
@@ -179,9 +182,17 @@ class Daemon {
         log_.error(std::string("endpoints mirror stopped: ") + e.what());
       }
     });
+    std::thread relaying([&] {
+      try {
+        ApiChangeRelay(*store_, *nats_, log_).run(g_stop);
+      } catch (const std::exception& e) {
+        log_.error(std::string("API changes stopped: ") + e.what());
+      }
+    });
     std::thread replicating, sharing;
     auto join_all = [&] {
       mirroring.join();
+      relaying.join();
       if (replicating.joinable()) replicating.join();
       if (sharing.joinable()) sharing.join();
     };

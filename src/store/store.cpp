@@ -17,7 +17,7 @@ namespace voxfra {
 namespace {
 
 constexpr std::uint64_t kNewEnvironmentMapSize = 4ull << 30;  // 4 GiB
-constexpr unsigned kMaxDatabases = 16;                         // ten in use, room to grow
+constexpr unsigned kMaxDatabases = 16;                         // eleven in use, room to grow
 constexpr std::string_view kSchemaKey = "schema";
 
 std::string quoted(const std::string& path) { return "\"" + path + "\""; }
@@ -304,6 +304,7 @@ Store::Store(const StoreOptions& options) : path_(options.path), sync_commits_(o
     if (!open_later_database(env_, path_, "fleet", !options.read_only, &fleet_)) fleet_ = 0;
     if (!open_later_database(env_, path_, "audit", !options.read_only, &audit_)) audit_ = 0;
     if (!open_later_database(env_, path_, "apikeys", !options.read_only, &apikeys_)) apikeys_ = 0;
+    if (!open_later_database(env_, path_, "fleet_outbox", !options.read_only, &outbox_)) outbox_ = 0;
   } catch (...) {
     mdb_env_close(env_);
     env_ = nullptr;

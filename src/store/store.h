@@ -18,6 +18,9 @@
 //              (store/audit_log.h); made like `tokens`
 //   apikeys    token id, Idempotency-Key -> the Management API's answer to a
 //              create or replace (store/api_keys.h); made like `tokens`
+//   fleet_outbox u64 big-endian id -> a Management API change on a fleet
+//              node, for voxfra-fleet to make, and its answer
+//              (store/fleet_outbox.h); made like `tokens`
 // The module opens one Store per worker after fork; the CLI opens one per
 // command. Nothing here knows of NGINX.
 #pragma once
@@ -211,6 +214,7 @@ class Store {
   // 0 when the environment was opened read-only and has none yet.
   MDB_dbi audit_dbi() const { return audit_; }
   MDB_dbi apikeys_dbi() const { return apikeys_; }
+  MDB_dbi outbox_dbi() const { return outbox_; }
 
   // The schema version the environment records; 0 when unreadable.
   std::uint32_t schema_version(MDB_txn* txn) const;
@@ -226,7 +230,7 @@ class Store {
   MDB_env* env_ = nullptr;
   std::string path_;
   MDB_dbi endpoints_ = 0, calls_ = 0, callidx_ = 0, stats_ = 0, meta_ = 0, reqlog_ = 0, tokens_ = 0, fleet_ = 0;
-  MDB_dbi audit_ = 0, apikeys_ = 0;
+  MDB_dbi audit_ = 0, apikeys_ = 0, outbox_ = 0;
   bool has_reqlog_ = false;
   std::uint64_t synced_txnid_ = 0;  // the last transaction sync_if_written saw on disk
   bool sync_commits_ = true;

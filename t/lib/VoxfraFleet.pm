@@ -101,12 +101,14 @@ sub make_certificates {
 }
 
 # What a node's user may do (README "Running a fleet"): publish its calls,
-# read the endpoints bucket, nothing else.
+# read the endpoints bucket, nothing else; with $writes (a node whose
+# Management API makes changes, docs/fleet.md) also write the bucket.
 sub node_permissions {
-    return <<'PERM';
+    my ($writes) = @_;
+    my $perm = <<'PERM';
         permissions: {
             publish: {
-                allow: ["voxfra.calls.>", "voxfra.rates.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.VOXFRA_CALLS", "$JS.API.STREAM.NAMES",
+                allow: [@WRITES@"voxfra.calls.>", "voxfra.rates.>", "$JS.API.INFO", "$JS.API.STREAM.INFO.VOXFRA_CALLS", "$JS.API.STREAM.NAMES",
                         "$JS.API.STREAM.INFO.KV_voxfra_endpoints",
                         "$JS.API.CONSUMER.CREATE.KV_voxfra_endpoints",
                         "$JS.API.CONSUMER.CREATE.KV_voxfra_endpoints.>",
@@ -120,16 +122,19 @@ sub node_permissions {
             subscribe: { allow: ["_INBOX.>", "voxfra.rates.>"] }
         }
 PERM
+    my $write = '"$KV.voxfra_endpoints.>", "$JS.API.DIRECT.GET.KV_voxfra_endpoints.>",'
+              . ' "$JS.API.STREAM.MSG.GET.KV_voxfra_endpoints", ';
+    return $perm =~ s/\@WRITES\@/$writes ? $write : ''/er;
 }
 
-# VoxfraFleet->new(servers => 3): writes the configurations and starts the
+# VoxfraFleet->new(servers => 3[, node_writes => 1]): writes the configurations and starts the
 # cluster; returns once every server reports JetStream ready.
 sub new {
     my ($class, %o) = @_;
     my $n = $o{servers} // 3;
     my $dir = tempdir('voxfra-fleet-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{VOXFRA_KEEP});
     make_certificates($dir);
-    my $self = bless { dir => $dir, n => $n, servers => [], daemons => [] }, $class;
+    my $self = bless { dir => $dir, n => $n, servers => [], daemons => [], node_writes => $o{node_writes} }, $class;
     $self->{passwords} = { admin => 'admin-' . unpack('H*', pack('N2', rand(2**32), rand(2**32))),
                            node  => 'node-' . unpack('H*', pack('N2', rand(2**32), rand(2**32))) };
     for my $user (qw(admin node)) { write_file("$dir/$user.password", "$self->{passwords}{$user}\n", 0600) }
@@ -158,7 +163,7 @@ sub write_server_conf {
     my $dir = $self->{dir};
     make_path("$dir/$s->{name}/js");
     my $routes = join ', ', map { "\"nats-route://127.0.0.1:$_->{cluster}\"" } @{ $self->{servers} };
-    my $node_permissions = node_permissions();
+    my $node_permissions = node_permissions($self->{node_writes});
     my $cluster = $self->{n} > 1 ? <<CLUSTER : '';
 cluster {
     name: voxfra

@@ -9,6 +9,7 @@
 #include "api/api_tokens.h"
 #include "store/api_token.h"
 #include "store/audit_log.h"
+#include "store/fleet_outbox.h"
 #include "store/fleet_state.h"
 #include "store_harness.h"
 
@@ -40,18 +41,80 @@ class ApiWriteTest : public store_harness::OpenStoreTest {
   }
 };
 
-TEST_F(ApiWriteTest, AFleetNodeRefusesChangesNamingTheFleet) {
+TEST_F(ApiWriteTest, AFleetNodeQueuesAChangeForTheFleetAndAnswersWhatTheDaemonAnswers) {
   {
     Txn txn(*store_, true);
     fleet_put(txn.get(), *store_, fleet_key::node, "node-a");
     txn.commit();
   }
-  ApiResponse r = write("POST", "v1/endpoints", make_token(TokenRole::write), R"({"client":"c","provider":"custom"})");
-  EXPECT_EQ(r.status, 409) << r.body;
-  EXPECT_NE(r.body.find("\"reason\":\"fleet_node\""), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("node-a"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("--nats"), std::string::npos) << r.body;
-  EXPECT_EQ(endpoints(), 0u);
+  const std::string token = make_token(TokenRole::write);
+  // The rules refuse at once, against the node's mirror: nothing is queued.
+  ApiResponse bad = write("POST", "v1/endpoints", token, R"({"client":"c","provider":"nope"})");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.fleet_request, 0u);
+  ApiResponse r = write("POST", "v1/endpoints", token, R"({"client":"c","provider":"custom"})");
+  ASSERT_NE(r.fleet_request, 0u) << r.status << r.body;
+  EXPECT_EQ(endpoints(), 0u);  // the fleet's to make, never the node's
+  Txn read(*store_, false);
+  auto entry = read_outbox_entry(read.get(), *store_, r.fleet_request);
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->state, OutboxState::queued);
+  EXPECT_EQ(entry->path, "v1/endpoints");
+  EXPECT_EQ(entry->request_id, "req-w");
+  EXPECT_FALSE(api_fleet_answer(*store_, read.get(), r.fleet_request, "req-w")) << "waits before the deadline";
+}
+
+TEST_F(ApiWriteTest, AtTheDeadlineAQueuedChangeWasNotMadeATakenOneMayHaveBeen) {
+  for (OutboxState state : {OutboxState::queued, OutboxState::taken}) {
+    OutboxEntry e;
+    e.deadline = now_millis() - 1;
+    e.request_id = "req-x";
+    std::uint64_t id = 0;
+    {
+      Txn txn(*store_, true);
+      id = queue_outbox_entry(txn.get(), *store_, e);
+      e.state = state;
+      write_outbox_entry(txn.get(), *store_, e);
+      txn.commit();
+    }
+    Txn read(*store_, false);
+    auto answer = api_fleet_answer(*store_, read.get(), id, "req-x");
+    ASSERT_TRUE(answer);
+    if (state == OutboxState::queued) {
+      EXPECT_EQ(answer->status, 503) << answer->body;
+      EXPECT_NE(answer->body.find("\"reason\":\"fleet_unavailable\""), std::string::npos) << answer->body;
+      EXPECT_NE(answer->body.find("nothing was changed"), std::string::npos) << answer->body;
+      EXPECT_TRUE(queued_outbox_entries(read.get(), *store_, now_millis()).empty()) << "never taken after it";
+    } else {
+      EXPECT_EQ(answer->status, 504) << answer->body;
+      EXPECT_NE(answer->body.find("\"reason\":\"fleet_unconfirmed\""), std::string::npos) << answer->body;
+    }
+  }
+}
+
+TEST(FleetOutbox, AnEntryReadsBackAsWritten) {
+  OutboxEntry e;
+  e.state = OutboxState::answered;
+  e.deadline = 1234567;
+  e.method = "POST";
+  e.path = "v1/endpoints";
+  e.body = std::string(70000, 'x');  // past a u16 length
+  e.token_role = 3;
+  e.status = 201;
+  e.replayed = true;
+  e.answer = "{}";
+  OutboxEntry back;
+  ASSERT_TRUE(decode_outbox_entry(7, encode_outbox_entry(e), back));
+  EXPECT_EQ(back.id, 7u);
+  EXPECT_EQ(back.state, OutboxState::answered);
+  EXPECT_EQ(back.deadline, 1234567);
+  EXPECT_EQ(back.body.size(), 70000u);
+  EXPECT_EQ(back.status, 201);
+  EXPECT_TRUE(back.replayed);
+  EXPECT_EQ(back.answer, "{}");
+  std::string cut = encode_outbox_entry(e);
+  cut.pop_back();
+  EXPECT_FALSE(decode_outbox_entry(7, cut, back));
 }
 
 TEST_F(ApiWriteTest, AReadTokenIsRefusedBeforeTheBodyIsRead) {
