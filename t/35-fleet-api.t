@@ -7,7 +7,9 @@
 # rules' own; an Idempotency-Key replays; each change is in the audit log of
 # the node it was made through, once; with the node's daemon stopped a
 # change is answered "nothing was changed" within the wait, and is never
-# made later when the daemon comes back.
+# made later when the daemon comes back; with a NATS user that may not
+# write the bucket, the daemon takes the change and the answer is 504 "may
+# have been made" at the end of the wait (and the server made nothing).
 use strict;
 use warnings;
 use Test::More;
@@ -155,6 +157,25 @@ my @ortho = grep { $_->{client} eq 'ortho' } @{ $nats->cli_json('endpoint', 'lis
 is(scalar @ortho, 0, 'the change is not made when the daemon comes back');
 my $listed = $nodes[0]->api_get('/v1/endpoints?limit=100', $admin[0])->{json}{items} // [];
 is(scalar(grep { $_->{client} eq 'ortho' } @$listed), 0, 'nor on the node');
+
+# Node 2's daemon with a NATS user that may not write the bucket: it takes
+# the change, the fleet never confirms it; 504 at the end of the wait, and
+# nothing made.
+$daemons[2]->stop;
+$daemons[2] = $nats->daemon(db => $nodes[2]->db, node => 'node-2', user => 'reader');
+ok($daemons[2]->wait_log(qr/info: connected/, 20), 'node 2 runs with a user that may not write the bucket');
+my $denied = { org => 'acme', client => 'denied', provider => 'custom' };
+$t0 = time;
+$res = $keep->('/v1/endpoints', 'POST', $nodes[2]->api_write('POST', '/v1/endpoints', $admin[2], $denied));
+$took = time - $t0;
+is($res->{status}, 504, 'a change the fleet does not confirm in time: 504') or diag $res->{body};
+is($res->{json}{reason}, 'fleet_unconfirmed', 'fleet_unconfirmed');
+like($res->{json}{error}, qr/may have been made: check GET v1\/endpoints/, 'saying it may have been made, and where to look');
+ok($took >= $wait - 0.1 && $took < $wait + 1.5, sprintf('answered at the end of the wait (%.2f s)', $took));
+ok($daemons[2]->wait_log(qr/warn: API change \Q$res->{json}{requestId}\E \(504\)/, 15),
+   'the daemon logs the change it could not confirm') or diag $daemons[2]->log;
+is(scalar(grep { $_->{client} eq 'denied' } @{ $nats->cli_json('endpoint', 'list') }), 0,
+   'and the server refused it: not in the bucket');
 
 # And then it works again through node 0.
 $res = $nodes[0]->api_write('POST', '/v1/endpoints', $admin[0], $other);

@@ -105,11 +105,13 @@ ApiResponse make_fleet_write(const Store& store, MDB_txn* txn, EndpointBook& boo
 }
 
 ApiResponse fleet_unreachable_answer(const OutboxEntry& entry, const EndpointBookUnreachable& e) {
-  return api::error_response(e.maybe_written ? api::ApiError::fleet_unconfirmed : api::ApiError::fleet_unavailable,
+  ApiResponse response = api::error_response(e.maybe_written ? api::ApiError::fleet_unconfirmed : api::ApiError::fleet_unavailable,
                              entry.request_id, {},
                              std::string("the fleet's bucket: ") + e.what() +
                                  (e.maybe_written ? "; the change may have been made in part: check GET v1/endpoints"
                                                   : "; nothing was changed, the request may be retried"));
+  response.error_log = e.what();
+  return response;
 }
 
 void answer_fleet_write(MDB_txn* txn, const Store& store, OutboxEntry& entry, const ApiResponse& response,

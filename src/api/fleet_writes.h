@@ -20,7 +20,7 @@ namespace voxfra {
 ApiResponse make_fleet_write(const Store& store, MDB_txn* txn, EndpointBook& book, const OutboxEntry& entry,
                              bool& keep_answer);
 // The answer when the fleet could not be reached: 503 when nothing was
-// written, else 504 (it may have been made in part).
+// written, else 504 (it may have been made in part); error_log says why.
 ApiResponse fleet_unreachable_answer(const OutboxEntry& entry, const EndpointBookUnreachable& e);
 // In a write transaction: `response` as `entry`'s answer, with the audit
 // entries of the change and the Idempotency-Key's answer, all at once.

@@ -55,7 +55,11 @@ void ApiChangeRelay::make(OutboxEntry& entry) {
   } catch (const EndpointBookUnreachable& e) {
     response = fleet_unreachable_answer(entry, e);
   }
-  if (!response.error_log.empty()) log_.error("API change " + entry.request_id + ": " + response.error_log);
+  if (!response.error_log.empty()) {
+    std::string line = "API change " + entry.request_id + " (" + std::to_string(response.status) + "): " +
+                       response.error_log;
+    if (response.status >= 500 && response.status < 503) log_.error(line); else log_.warn(line);
+  }
   Txn txn(store_, true);
   answer_fleet_write(txn.get(), store_, entry, response, keep_answer, audits);
   std::string skipped;

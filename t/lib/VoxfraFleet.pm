@@ -128,7 +128,8 @@ PERM
 }
 
 # VoxfraFleet->new(servers => 3[, node_writes => 1]): writes the configurations and starts the
-# cluster; returns once every server reports JetStream ready.
+# cluster; returns once every server reports JetStream ready. Users: admin, node (with
+# node_writes => 1 it may write the endpoints bucket) and reader (a node's user that may not).
 sub new {
     my ($class, %o) = @_;
     my $n = $o{servers} // 3;
@@ -136,8 +137,9 @@ sub new {
     make_certificates($dir);
     my $self = bless { dir => $dir, n => $n, servers => [], daemons => [], node_writes => $o{node_writes} }, $class;
     $self->{passwords} = { admin => 'admin-' . unpack('H*', pack('N2', rand(2**32), rand(2**32))),
-                           node  => 'node-' . unpack('H*', pack('N2', rand(2**32), rand(2**32))) };
-    for my $user (qw(admin node)) { write_file("$dir/$user.password", "$self->{passwords}{$user}\n", 0600) }
+                           node  => 'node-' . unpack('H*', pack('N2', rand(2**32), rand(2**32))),
+                           reader => 'reader-' . unpack('H*', pack('N2', rand(2**32), rand(2**32))) };
+    for my $user (qw(admin node reader)) { write_file("$dir/$user.password", "$self->{passwords}{$user}\n", 0600) }
     my %taken;
     my $port = sub { my $p; do { $p = VoxfraTest::free_port() } while $taken{$p}++; $p };
     for my $i (0 .. $n - 1) {
@@ -153,9 +155,9 @@ sub ca { "$_[0]{dir}/ca.pem" }
 sub password { $_[0]{passwords}{$_[1]} }
 sub urls { join ',', map { "tls://127.0.0.1:$_->{client}" } @{ $_[0]{servers} } }
 sub url_of { "tls://127.0.0.1:$_[0]{servers}[$_[1]]{client}" }
-# The flags for the CLI (admin) and the daemons (node).
+# The flags for the CLI (admin) and the daemons (node, or the user named).
 sub admin_args { my $s = shift; ('--nats', $s->urls, '--nats-user', 'admin', '--nats-password-file', "$s->{dir}/admin.password", '--nats-ca', $s->ca) }
-sub node_args  { my $s = shift; ('--nats', $s->urls, '--nats-user', 'node', '--nats-password-file', "$s->{dir}/node.password", '--nats-ca', $s->ca) }
+sub node_args  { my ($s, $user) = @_; $user //= 'node'; ('--nats', $s->urls, '--nats-user', $user, '--nats-password-file', "$s->{dir}/$user.password", '--nats-ca', $s->ca) }
 
 sub write_server_conf {
     my ($self, $i) = @_;
@@ -164,6 +166,7 @@ sub write_server_conf {
     make_path("$dir/$s->{name}/js");
     my $routes = join ', ', map { "\"nats-route://127.0.0.1:$_->{cluster}\"" } @{ $self->{servers} };
     my $node_permissions = node_permissions($self->{node_writes});
+    my $reader_permissions = node_permissions(0);
     my $cluster = $self->{n} > 1 ? <<CLUSTER : '';
 cluster {
     name: voxfra
@@ -191,6 +194,8 @@ authorization {
         { user: admin, password: "$self->{passwords}{admin}" }
         { user: node, password: "$self->{passwords}{node}"
 $node_permissions        }
+        { user: reader, password: "$self->{passwords}{reader}"
+$reader_permissions        }
     ]
 }
 $cluster
@@ -410,7 +415,7 @@ use warnings;
 use Carp qw(croak);
 use Time::HiRes qw(sleep time);
 
-# One voxfra-fleet: db, node, cluster, args => [extra flags].
+# One voxfra-fleet: db, node, cluster, user => the NATS user (node), args => [extra flags].
 sub new {
     my ($class, %o) = @_;
     my $self = bless {%o}, $class;
@@ -423,7 +428,7 @@ sub pid { $_[0]{pid} }
 
 sub command {
     my ($self) = @_;
-    return ("$BUILD/voxfra-fleet", '--db', $self->{db}, '--node', $self->{node}, $self->{cluster}->node_args,
+    return ("$BUILD/voxfra-fleet", '--db', $self->{db}, '--node', $self->{node}, $self->{cluster}->node_args($self->{user}),
             @{ $self->{args} // [] });
 }
 
