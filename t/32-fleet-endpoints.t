@@ -138,7 +138,10 @@ my $gone = VoxfraFleet::wait_until(30, sub {
     for my $node (@nodes, $fresh) { return 0 unless $node->post($ep2->{path}, $body->(++$n))->{status} == 404 }
     1;
 });
-ok($gone, sprintf('every node refuses it within 30 s of the revoke (%.1f s)', time - $t0));
+ok($gone, sprintf('every node refuses it within 30 s of the revoke (%.1f s)', time - $t0))
+    or diag join "\n", (map { my $i = $_; "node $i: " . $nodes[$i]->post($ep2->{path}, $body->(++$n))->{status} } 0 .. $#nodes),
+                       'fresh node: ' . $fresh->post($ep2->{path}, $body->(++$n))->{status},
+                       map { "daemon log:\n" . $_->log } @daemons, $d3;
 $nats->start_server($leader);
 
 like($daemons[0]->log, qr/ info: connected/, 'the daemon logs its state changes');
