@@ -73,6 +73,17 @@ $nats->cli_json('endpoint', 'enable', $ep->{slug});
 $secs = $until_all->($ep->{path}, 200, 10);
 ok(defined $secs && $secs < 2, sprintf('enable: every node accepts again within 2 s (%.2f s)', $secs // -1));
 
+# --db beside --nats: the change is recorded in that store's audit log, once.
+for my $action (qw(disable enable)) {
+    ($code, $out, $err) = VoxfraTest::run_cmd(VoxfraTest->build . '/voxfra', '--db', $nodes[1]->db, $nats->admin_args,
+                                              'endpoint', $action, $ep->{slug});
+    is($code, 0, "$action --nats --db") or diag $err;
+}
+my $audited = $nodes[1]->cli_json('endpoint', 'audit', $ep->{slug});
+is_deeply([map { $_->{action} } @$audited], [qw(enable disable)], 'both in the audit log of the store --db names');
+like($audited->[0]{actor} // '', qr/^cli:/, 'by the CLI\'s user');
+is(scalar @{ $nodes[0]->cli_json('endpoint', 'audit', $ep->{slug}) }, 0, 'and in no other node\'s');
+
 # Two operators at once: each write either lands or is refused, never lost silently.
 my @kids;
 for my $i (1 .. 6) {

@@ -39,7 +39,7 @@ class StoreBook final : public CliEndpointBook {
 // The fleet's bucket through the book voxfra-fleet uses too (fleet/bucket_book.h).
 class BucketBook final : public CliEndpointBook {
  public:
-  BucketBook(const Cli& cli, const Args& args) {
+  BucketBook(const Cli& cli, const Args& args, Access access) {
     fleet::NatsSettings settings = fleet::nats_settings(args, "voxfra");
     try {
       nats_ = std::make_unique<fleet::NatsConnection>(settings, false);
@@ -49,31 +49,46 @@ class BucketBook final : public CliEndpointBook {
     book_ = std::make_unique<fleet::BucketEndpointBook>(
         nats_->jetstream(), [](const std::string& warning) { std::cerr << "voxfra: warning: " << warning << '\n'; });
     if (cli.db) {
-      stats_store_ = open_store(cli, Access::read);
-      stats_txn_ = std::make_unique<Txn>(*stats_store_, false);
-      book_->count_from(stats_txn_->get(), *stats_store_);
+      // A change is recorded in this store's audit log: never made here, so never created.
+      store_ = open_store(cli, access == Access::read ? Access::read : Access::write);
+      read_store();
     }
   }
 
   std::optional<Endpoint> find(std::string_view slug) override { return book_->find(slug); }
   std::vector<Endpoint> all() override { return book_->all(); }
   void save(const Endpoint& e) override { book_->save(e); }
-  void commit() override {}  // each save is written (or refused) at once
-  // The fleet's changes made with the CLI are in no node's audit log (docs/fleet.md).
-  void audit(AuditEntry&) override {}
+  // Each save is written (or refused) at once; the change's audit entries
+  // go to --db's audit log, when given, after it (docs/fleet.md).
+  void commit() override {
+    if (!store_ || book_->audits().empty()) return;
+    read_.reset();  // LMDB: one transaction a thread
+    Txn txn(*store_, true);
+    for (AuditEntry& entry : book_->audits()) append_audit_entry(txn.get(), *store_, entry);
+    txn.commit();
+    book_->audits().clear();
+    read_store();
+  }
+  void audit(AuditEntry& entry) override { book_->audit(entry); }
   EndpointStats stats(std::string_view slug) override { return book_->stats(slug); }
 
  private:
+  // Counters from --db's store.
+  void read_store() {
+    read_ = std::make_unique<Txn>(*store_, false);
+    book_->count_from(read_->get(), *store_);
+  }
+
   std::unique_ptr<fleet::NatsConnection> nats_;
-  std::unique_ptr<Store> stats_store_;
-  std::unique_ptr<Txn> stats_txn_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Txn> read_;
   std::unique_ptr<fleet::BucketEndpointBook> book_;
 };
 
 }  // namespace
 
 std::unique_ptr<CliEndpointBook> open_endpoint_book(const Cli& cli, const Args& args, Access access) {
-  if (args.has("nats")) return std::make_unique<BucketBook>(cli, args);
+  if (args.has("nats")) return std::make_unique<BucketBook>(cli, args, access);
   for (std::string_view flag : {"nats-user", "nats-password-file", "nats-ca"}) {
     if (args.has(flag)) throw UsageError("--" + std::string(flag) + " needs --nats");
   }

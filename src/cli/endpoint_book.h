@@ -25,7 +25,8 @@ class CliEndpointBook : public EndpointBook {
   virtual void commit() = 0;
 };
 
-// --nats: the bucket (with --db too: counters from that store); else the
+// --nats: the bucket (with --db too: counters from that store, and the
+// audit entries into it at commit()); else the
 // store, read-only for Access::read. Throws UsageError, CommandError.
 std::unique_ptr<CliEndpointBook> open_endpoint_book(const Cli& cli, const Args& args, Access access);
 
