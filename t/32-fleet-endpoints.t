@@ -31,16 +31,7 @@ ok($daemons[$_]->wait_log(qr/endpoints mirrored: 0/, 20), "node $_ mirrors the e
 
 my $body = sub { $json->encode({ callId => "c-$_[0]", startedAt => '2026-11-23T10:00:00Z', durationSeconds => 5 }) };
 my $n = 0;
-# Seconds until every node answers $want for $path (undef after $limit).
-my $until_all = sub {
-    my ($path, $want, $limit) = @_;
-    my $t0 = time;
-    my $ok = VoxfraFleet::wait_until($limit, sub {
-        for my $node (@nodes) { return 0 unless $node->post($path, $body->(++$n))->{status} == $want }
-        1;
-    });
-    return $ok ? time - $t0 : undef;
-};
+my $until_all = sub { VoxfraFleet::until_all_answer(\@nodes, @_) };
 
 # Create through the fleet: the same answer as a local create.
 my $ep = $nats->cli_json('endpoint', 'create', '--org', 'acme', '--client', 'dental', '--provider', 'custom',

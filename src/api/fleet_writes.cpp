@@ -49,7 +49,8 @@ ApiResponse queue_fleet_write(const RouteRequest& r, const ApiRequest& request, 
 
 std::optional<ApiResponse> api_fleet_answer(const Store& store, MDB_txn* txn, std::uint64_t fleet_request,
                                             std::string_view request_id) {
-  try {
+  bool waiting = false;
+  ApiResponse answer = api::answering(request_id, [&] {
     auto entry = read_outbox_entry(txn, store, fleet_request);
     if (!entry) throw std::runtime_error("the fleet outbox lost change " + std::to_string(fleet_request));
     if (entry->state == OutboxState::answered) {
@@ -59,7 +60,10 @@ std::optional<ApiResponse> api_fleet_answer(const Store& store, MDB_txn* txn, st
       response.body = std::move(entry->answer);
       return response;
     }
-    if (now_millis() < entry->deadline) return std::nullopt;
+    if (now_millis() < entry->deadline) {
+      waiting = true;
+      return ApiResponse{};
+    }
     if (entry->state == OutboxState::queued) {
       // Never taken, and never will be: the daemon takes none after the deadline.
       throw api::ApiFailure{api::ApiError::fleet_unavailable, {},
@@ -69,15 +73,9 @@ std::optional<ApiResponse> api_fleet_answer(const Store& store, MDB_txn* txn, st
     throw api::ApiFailure{api::ApiError::fleet_unconfirmed, {},
                           "voxfra-fleet took the change but the fleet did not confirm it within the wait; it may "
                           "have been made: check GET v1/endpoints (or retry with the same Idempotency-Key)"};
-  } catch (const api::ApiFailure& f) {
-    return api::error_response(f.error, request_id, f.details, f.message);
-  } catch (const std::exception& e) {
-    ApiResponse response = api_internal_error(request_id);
-    response.error_log = e.what();
-    return response;
-  } catch (...) {
-    return api_internal_error(request_id);
-  }
+  });
+  if (waiting) return std::nullopt;
+  return answer;
 }
 
 ApiResponse make_fleet_write(const Store& store, MDB_txn* txn, EndpointBook& book, const OutboxEntry& entry,

@@ -51,6 +51,23 @@ sub wait_until {
     }
 }
 
+# Seconds until every node of @$nodes answers $want to a new call posted to
+# $path (undef after $limit s): how long a change took to reach the fleet.
+my $calls = 0;
+sub until_all_answer {
+    my ($nodes, $path, $want, $limit) = @_;
+    my $t0 = time;
+    my $ok = wait_until($limit, sub {
+        for my $node (@$nodes) {
+            my $body = JSON::PP->new->encode({ callId => 'fleet-' . ++$calls, startedAt => '2026-11-23T10:00:00Z',
+                                               durationSeconds => 5 });
+            return 0 unless $node->post($path, $body)->{status} == $want;
+        }
+        1;
+    });
+    return $ok ? time - $t0 : undef;
+}
+
 sub spawn {
     my ($log, @cmd) = @_;
     my $pid = fork // croak "fork: $!";
