@@ -20,12 +20,20 @@ my $root = $> == 0;
 
 sub mode { my @st = stat $_[0] or return -1; return $st[2] & 07777 }
 sub owner { my @st = stat $_[0] or return -1; return $st[4] }
+# The workers' uid. A worker just forked by a root master is still root
+# for a moment before it takes its user: wait for that.
 sub worker_uid {
     my ($t) = @_;
-    my ($pid) = $t->worker_pids or return -1;
-    open my $fh, '<', "/proc/$pid/status" or return -1;
-    while (<$fh>) { return $1 if /^Uid:\s+(\d+)/ }
-    return -1;
+    my $uid = -1;
+    for (1 .. 60) {
+        my ($pid) = $t->worker_pids;
+        if ($pid && open my $fh, '<', "/proc/$pid/status") {
+            while (<$fh>) { if (/^Uid:\s+(\d+)/) { $uid = $1; last } }
+        }
+        return $uid if $uid > 0 || ($uid == 0 && $> != 0);
+        sleep 0.05;
+    }
+    return $uid;
 }
 sub with_umask { my ($mask, $code) = @_; my $old = umask $mask; my @r = $code->(); umask $old; return @r }
 sub custom_body { $json->encode({ callId => $_[0], startedAt => '2026-11-23T10:00:00Z', durationSeconds => 3 }) }
