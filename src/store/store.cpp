@@ -407,7 +407,9 @@ int Store::sync_through(std::uint64_t& through) {
   MDB_envinfo info;
   int rc = mdb_env_info(env_, &info);
   if (rc != 0) return rc;
-  through = info.me_last_txnid;  // its meta page is written (LMDB publishes the id after the write)
+  // Read from the newest meta page in the map: a commit whose meta page is
+  // written already, so the sync below covers it.
+  through = info.me_last_txnid;
   return mdb_env_sync(env_, 1);
 }
 
