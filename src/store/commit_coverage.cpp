@@ -46,14 +46,16 @@ void CoverageClient::end_commit(bool committed, std::uint64_t txn_id) {
   wake();
 }
 
-int CoverageClient::cover(std::uint64_t txn_id) {
+void CoverageClient::count(bool own_sync) {
+  (own_sync ? shared_.own_syncs : shared_.covered_by_next).fetch_add(1, std::memory_order_relaxed);
+}
+
+int CoverageClient::cover(std::uint64_t txn_id, bool* own_sync) {
+  if (own_sync != nullptr) *own_sync = false;
   const auto deadline = std::chrono::steady_clock::now() + patience_;
   for (;;) {
     const std::uint32_t seen = shared_.changes.load(std::memory_order_acquire);
-    if (shared_.durable.load(std::memory_order_acquire) >= txn_id) {
-      shared_.covered_by_next.fetch_add(1, std::memory_order_relaxed);
-      return 0;
-    }
+    if (shared_.durable.load(std::memory_order_acquire) >= txn_id) return 0;
     const auto now = std::chrono::steady_clock::now();
     // A committer under way began after this commit or will end before
     // it is woken for: wait for its publish, a while.
@@ -63,7 +65,7 @@ int CoverageClient::cover(std::uint64_t txn_id) {
   std::uint64_t through = 0;
   int rc = sync_(through);
   if (rc != 0) return rc;
-  shared_.own_syncs.fetch_add(1, std::memory_order_relaxed);
+  if (own_sync != nullptr) *own_sync = true;
   publish(through);
   wake();
   // `through` was read after this commit returned, so it is at least txn_id.

@@ -60,8 +60,12 @@ class CoverageClient {
   void end_commit(bool committed, std::uint64_t txn_id);
 
   // Returns once transaction `txn_id` is durable: covered by another
-  // committer's sync, or by a sync of its own (whose code it returns).
-  int cover(std::uint64_t txn_id);
+  // committer's sync, or by a sync of its own (whose code it returns;
+  // `own_sync` says which).
+  int cover(std::uint64_t txn_id, bool* own_sync = nullptr);
+  // Counts a commit of calls made durable, by which sync (the metrics):
+  // the caller knows what it committed, cover() does not.
+  void count(bool own_sync);
 
  private:
   void publish(std::uint64_t durable_through);

@@ -344,7 +344,9 @@ void Store::append_calls(PendingCall* const* calls, std::size_t count, UnixMilli
     // Answered only once durable: a duplicate too, whose record may be
     // another worker's commit not yet covered.
     if (rc == 0 && hold_before_cover_.count() > 0) std::this_thread::sleep_for(hold_before_cover_);
-    if (rc == 0) rc = coverage_->cover(wrote ? txn_id : txn_id - 1);
+    bool own_sync = false;
+    if (rc == 0) rc = coverage_->cover(wrote ? txn_id : txn_id - 1, &own_sync);
+    if (rc == 0) coverage_->count(own_sync);
   }
   if (rc == 0) return;
   // The transaction was aborted (nothing of this batch is in the store), or
