@@ -201,7 +201,9 @@ bool CallWriter::grow_map() {
   return adopt_map_size(&worker_);
 }
 
-void CallWriter::batch_finished(voxfra::PendingCall* const* calls, size_t count) { observe_batch(calls, count); }
+void CallWriter::batch_finished(voxfra::PendingCall* const* calls, size_t count, uint64_t commit_micros) {
+  observe_batch(calls, count, commit_micros);
+}
 
 void CallWriter::finish(void* request, voxfra::PendingCall&) {
   auto* ctx = static_cast<RequestCtx*>(request);

@@ -167,10 +167,11 @@ void observe_request(const RequestObservation& o) {
   if (!o.endpoint_id.empty()) record_request(o);
 }
 
-void observe_batch(voxfra::PendingCall* const* calls, size_t count) {
+void observe_batch(voxfra::PendingCall* const* calls, size_t count, uint64_t commit_micros) {
   Counters* c = counters();
   if (c == nullptr || count == 0) return;
   c->count_batch(count);
+  if (commit_micros) c->count_commit_duration(commit_micros);
   uint64_t stored = 0;
   for (size_t i = 0; i < count; ++i) {
     if (calls[i]->result == voxfra::PendingCall::Result::stored) ++stored;

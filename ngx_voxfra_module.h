@@ -157,7 +157,7 @@ class CallWriter final : public voxfra::WriteQueue::Host {
   bool has_store() override;
   bool remap_pending() override;
   bool grow_map() override;
-  void batch_finished(voxfra::PendingCall* const* calls, size_t count) override;
+  void batch_finished(voxfra::PendingCall* const* calls, size_t count, uint64_t commit_micros) override;
   void finish(void* request, voxfra::PendingCall& call) override;
 
  private:
@@ -356,7 +356,7 @@ struct RequestObservation {
 // the worker's history buffer. A few atomic adds and a copy: the hot path.
 void observe_request(const RequestObservation& o);
 // One finished commit of the write queue (or a batch that failed before).
-void observe_batch(voxfra::PendingCall* const* calls, size_t count);
+void observe_batch(voxfra::PendingCall* const* calls, size_t count, uint64_t commit_micros);
 void observe_storage_failure(voxfra::metrics::StorageFailure f);
 
 voxfra::metrics::Counters* attach_counters(const MainConf* mcf);

@@ -168,7 +168,7 @@ subtest 'metrics: HELP and TYPE, cumulative histograms, sane gauges' => sub {
         is($m->{types}{$family}, 'counter', "$family is a counter");
         ok($m->{helps}{$family}, "$family has HELP");
     }
-    for my $h (qw(voxfra_ingest_duration_seconds voxfra_commit_batch_size)) {
+    for my $h (qw(voxfra_ingest_duration_seconds voxfra_commit_batch_size voxfra_store_commit_duration_seconds)) {
         is($m->{types}{$h}, 'histogram', "$h is a histogram");
         my @buckets = map { [$1, $s->{$_}] } grep { /^\Q$h\E_bucket\{le="([^"]+)"\}$/ } keys %$s;
         @buckets = sort { ($a->[0] eq '+Inf' ? 9e99 : $a->[0]) <=> ($b->[0] eq '+Inf' ? 9e99 : $b->[0]) }
@@ -182,6 +182,12 @@ subtest 'metrics: HELP and TYPE, cumulative histograms, sane gauges' => sub {
     }
     ok($s->{voxfra_ingest_duration_seconds_sum} > 0 && $s->{voxfra_ingest_duration_seconds_sum} < 15,
        'ingest duration sum is plausible');
+    # Every commit of calls timed once: this store had no failed batch.
+    is($s->{voxfra_store_commit_duration_seconds_count}, $s->{voxfra_commit_batch_size_count},
+       'one commit duration for each commit of calls');
+    ok($s->{voxfra_store_commit_duration_seconds_sum} > 0
+       && $s->{voxfra_store_commit_duration_seconds_sum} < $s->{voxfra_ingest_duration_seconds_sum},
+       'the commits took some of the ingest requests\' time');
     # One sync a commit: each commit of calls is made durable once, by the
     # next commit's sync or its own (docs/design.md).
     is($m->{types}{voxfra_store_commits_covered_total}, 'counter', 'voxfra_store_commits_covered_total is a counter');

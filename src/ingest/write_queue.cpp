@@ -1,5 +1,7 @@
 #include "ingest/write_queue.h"
 
+#include <chrono>
+
 namespace voxfra {
 
 void WriteQueue::post(PendingCall* call, std::int64_t window_ms, void* request) {
@@ -17,6 +19,7 @@ void WriteQueue::pump() {
     if (host_.remap_pending()) return;  // the pool job that ends last pumps again
     // One batch, one window: the calls that share the first one's.
     retried_ = false;
+    batch_commit_micros_ = 0;
     batch_window_ = queue_.front().window_ms;
     std::size_t taken = 0;
     for (const Entry& e : queue_) {
@@ -39,7 +42,11 @@ void WriteQueue::pump() {
 }
 
 void WriteQueue::write(Store& store) {
+  const auto start = std::chrono::steady_clock::now();
   store.append_calls(batch_calls_.data(), batch_calls_.size(), batch_now_, batch_window_);
+  // Both tries of a batch retried in a grown map count.
+  batch_commit_micros_ += static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
 }
 
 void WriteQueue::batch_done() {
@@ -67,7 +74,7 @@ void WriteQueue::finish_batch() {
   std::vector<PendingCall*> calls;
   requests.swap(batch_requests_);
   calls.swap(batch_calls_);
-  host_.batch_finished(calls.data(), calls.size());
+  host_.batch_finished(calls.data(), calls.size(), batch_commit_micros_);
   for (std::size_t i = 0; i < calls.size(); ++i) host_.finish(requests[i], *calls[i]);
   // Keep the larger buffers when no new batch took their place.
   if (batch_requests_.empty() && batch_requests_.capacity() < requests.capacity()) {

@@ -28,8 +28,10 @@ class WriteQueue {
     // The batch found the map too small: remap to the environment's size
     // (`voxfra store resize` may have raised it); true when the map grew.
     virtual bool grow_map() = 0;
-    // The calls of a batch, stored or not, before each is finished.
-    virtual void batch_finished(PendingCall* const* calls, std::size_t count) = 0;
+    // The calls of a batch, stored or not, before each is finished;
+    // `commit_micros`: the pool thread's time in the store (0 when the
+    // batch never reached it).
+    virtual void batch_finished(PendingCall* const* calls, std::size_t count, std::uint64_t commit_micros) = 0;
     // One call's result is known (PendingCall::result): answer its request.
     virtual void finish(void* request, PendingCall& call) = 0;
 
@@ -73,6 +75,7 @@ class WriteQueue {
   std::vector<PendingCall*> batch_calls_;
   std::int64_t batch_window_ = 0;
   UnixMillis batch_now_ = 0;
+  std::uint64_t batch_commit_micros_ = 0;  // write()'s, for batch_finished
   bool in_flight_ = false;
   bool retried_ = false;  // the batch in flight is a retry after the map grew
 };

@@ -11,7 +11,7 @@ namespace voxfra::metrics {
 
 namespace {
 
-constexpr std::uint64_t kMagic = 0x766f78666d657431ULL;  // "voxfmet1"
+constexpr std::uint64_t kMagic = 0x766f78666d657432ULL;  // "voxfmet2"
 
 static_assert(std::is_standard_layout_v<Counters> && sizeof(Counters) == sizeof(CounterBlock));
 
@@ -91,6 +91,12 @@ void Counters::count_batch(std::size_t calls) {
   add(h.sum, calls);
 }
 
+void Counters::count_commit_duration(std::uint64_t micros) {
+  auto& h = block_.commit_duration_micros;
+  add(h.counts[bucket_of(kCommitBoundsMicros, micros)], 1);
+  add(h.sum, micros);
+}
+
 Snapshot Counters::snapshot() const {
   Snapshot s;
   for (std::size_t p = 0; p < kProviderSlots; ++p) {
@@ -104,6 +110,7 @@ Snapshot Counters::snapshot() const {
   }
   copy_histogram(block_.commit_batch_size, s.batch_counts, s.batch_sum);
   s.request_log_dropped = block_.request_log_dropped.load(std::memory_order_relaxed);
+  copy_histogram(block_.commit_duration_micros, s.commit_counts, s.commit_sum_micros);
   return s;
 }
 

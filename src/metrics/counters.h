@@ -34,6 +34,11 @@ inline constexpr std::uint64_t kDurationBoundsMicros[] = {500,    1000,   2500, 
 inline constexpr std::size_t kDurationBuckets = sizeof(kDurationBoundsMicros) / sizeof(kDurationBoundsMicros[0]);
 inline constexpr std::uint64_t kBatchBounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
 inline constexpr std::size_t kBatchBuckets = sizeof(kBatchBounds) / sizeof(kBatchBounds[0]);
+// A commit of calls takes from tens of microseconds (durability=os) to a few
+// syncs of the disk: finer at the low end than a request's duration.
+inline constexpr std::uint64_t kCommitBoundsMicros[] = {100,   250,   500,    1000,   2500,   5000,
+                                                        10000, 25000, 50000, 100000, 250000, 1000000};
+inline constexpr std::size_t kCommitBuckets = sizeof(kCommitBoundsMicros) / sizeof(kCommitBoundsMicros[0]);
 
 template <std::size_t Buckets>
 struct Histogram {
@@ -52,6 +57,7 @@ struct CounterBlock {
   std::atomic<std::uint64_t> storage_failures[kStorageFailureCount];
   Histogram<kBatchBuckets> commit_batch_size;
   std::atomic<std::uint64_t> request_log_dropped;
+  Histogram<kCommitBuckets> commit_duration_micros;
 };
 
 // The same numbers, copied out for the writer.
@@ -65,6 +71,8 @@ struct Snapshot {
   std::uint64_t batch_counts[kBatchBuckets + 1] = {};
   std::uint64_t batch_sum = 0;
   std::uint64_t request_log_dropped = 0;
+  std::uint64_t commit_counts[kCommitBuckets + 1] = {};
+  std::uint64_t commit_sum_micros = 0;
 };
 
 // A request as the counters see it.
@@ -87,6 +95,9 @@ class Counters {
 
   void count_request(const RequestSample& s);
   void count_batch(std::size_t calls);  // one commit of `calls` calls
+  // A pool thread's time for one batch: the commit, its sync, and the wait
+  // for the sync that covers it (durability=fsync).
+  void count_commit_duration(std::uint64_t micros);
   void count_stored(std::uint64_t records) { add(block_.records_stored, records); }
   void count_storage_failure(StorageFailure f) {
     add(block_.storage_failures[static_cast<std::size_t>(f) % kStorageFailureCount], 1);

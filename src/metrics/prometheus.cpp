@@ -16,6 +16,8 @@ constexpr std::string_view kOutcomes[kOutcomeCount] = {"accepted", "duplicate", 
 constexpr std::string_view kDurationLe[kDurationBuckets] = {"0.0005", "0.001", "0.0025", "0.005", "0.01",
                                                            "0.025",  "0.05",  "0.1",    "0.25",  "0.5",
                                                            "1",      "2.5",   "10"};
+constexpr std::string_view kCommitLe[kCommitBuckets] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005",
+                                                        "0.01",   "0.025",   "0.05",   "0.1",   "0.25",   "1"};
 
 class Text {
  public:
@@ -162,6 +164,13 @@ std::string write_prometheus(const Page& page) {
   histogram<kBatchBuckets>(
       t, "voxfra_commit_batch_size", c.batch_counts, [&](std::size_t i) { return std::string_view(le_text[i]); },
       [&](const std::string& name) { t.sample(name, {}, c.batch_sum); });
+
+  t.family("voxfra_store_commit_duration_seconds", "histogram",
+           "A pool thread's time for one commit of calls: LMDB's commit, its sync and, with durability=fsync, "
+           "the wait for the sync that covers it.");
+  histogram<kCommitBuckets>(
+      t, "voxfra_store_commit_duration_seconds", c.commit_counts, [](std::size_t i) { return kCommitLe[i]; },
+      [&](const std::string& name) { t.seconds(name, c.commit_sum_micros); });
 
   t.family("voxfra_request_log_dropped_total", "counter",
            "Request history entries dropped before reaching LMDB (a worker's buffer was full).");

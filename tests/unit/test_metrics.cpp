@@ -124,7 +124,7 @@ TEST_F(PageTest, EveryFamilyHasHelpAndTypeOnce) {
   for (std::string family : {"voxfra_requests_total", "voxfra_rejections_total", "voxfra_duplicates_total",
                              "voxfra_rate_limited_total", "voxfra_signature_failures_total",
                              "voxfra_ingest_duration_seconds", "voxfra_records_stored_total",
-                             "voxfra_storage_failures_total", "voxfra_commit_batch_size",
+                             "voxfra_storage_failures_total", "voxfra_commit_batch_size", "voxfra_store_commit_duration_seconds",
                              "voxfra_request_log_dropped_total", "voxfra_zone_used_bytes", "voxfra_zone_size_bytes"}) {
     std::string help = "# HELP " + family + " ", type = "# TYPE " + family + " ";
     auto at = t.find(help);
@@ -167,6 +167,7 @@ TEST_F(PageTest, HistogramsAreCumulativeWithSumAndCount) {
   c_->count_batch(1);
   c_->count_batch(3);
   c_->count_batch(1000);
+  for (std::uint64_t micros : {80u, 400u, 2000u, 2000000u}) c_->count_commit_duration(micros);
   expect_samples(text(), {
       {R"(voxfra_ingest_duration_seconds_bucket{le="0.0005"})", "1"},
       {R"(voxfra_ingest_duration_seconds_bucket{le="0.001"})", "3"},
@@ -181,6 +182,13 @@ TEST_F(PageTest, HistogramsAreCumulativeWithSumAndCount) {
       {R"(voxfra_commit_batch_size_bucket{le="+Inf"})", "3"},
       {"voxfra_commit_batch_size_sum", "1004"},
       {"voxfra_commit_batch_size_count", "3"},
+      {R"(voxfra_store_commit_duration_seconds_bucket{le="0.0001"})", "1"},
+      {R"(voxfra_store_commit_duration_seconds_bucket{le="0.0005"})", "2"},
+      {R"(voxfra_store_commit_duration_seconds_bucket{le="0.0025"})", "3"},
+      {R"(voxfra_store_commit_duration_seconds_bucket{le="1"})", "3"},
+      {R"(voxfra_store_commit_duration_seconds_bucket{le="+Inf"})", "4"},
+      {"voxfra_store_commit_duration_seconds_count", "4"},
+      {"voxfra_store_commit_duration_seconds_sum", "2.002480"},
   });
 }
 

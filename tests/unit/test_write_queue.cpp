@@ -1,6 +1,7 @@
 // The write queue (group commit): batches, their windows, completion, the
 // one retry after the map grew, and batches that cannot start. The host is
-// the test; the pool thread's write is played by setting each call's result.
+// the test; the pool thread's write is played by setting each call's result,
+// except where a real store times the commit.
 #include <gtest/gtest.h>
 #include <lmdb.h>
 
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "ingest/write_queue.h"
+#include "store_harness.h"
 
 namespace voxfra {
 namespace {
@@ -21,6 +23,7 @@ class TestHost final : public WriteQueue::Host {
   int batches_started = 0;
   int grow_asked = 0;
   std::vector<std::size_t> batch_sizes;
+  std::vector<std::uint64_t> commit_micros;
   std::vector<std::string> finished;  // request names, in order
 
   bool start_batch() override {
@@ -34,7 +37,10 @@ class TestHost final : public WriteQueue::Host {
     ++grow_asked;
     return map_grows;
   }
-  void batch_finished(PendingCall* const*, std::size_t count) override { batch_sizes.push_back(count); }
+  void batch_finished(PendingCall* const*, std::size_t count, std::uint64_t micros) override {
+    batch_sizes.push_back(count);
+    commit_micros.push_back(micros);
+  }
   void finish(void* request, PendingCall&) override { finished.push_back(*static_cast<std::string*>(request)); }
 };
 
@@ -183,6 +189,34 @@ TEST(WriteQueue, NoBatchStartsWhileARemapWaits) {
   host.remap_waits = false;
   q.pump();
   EXPECT_EQ(host.batches_started, 1);
+}
+
+using store_harness::kWindow;
+using store_harness::TestCall;
+class WriteQueueStoreTest : public store_harness::StoreTest {};
+
+// voxfra_store_commit_duration_seconds: a batch that reached the store
+// reports the time it spent there; one that failed before it, none.
+TEST_F(WriteQueueStoreTest, AWrittenBatchReportsItsTimeInTheStoreAndAFailedOneNone) {
+  StoreOptions o = options();
+  o.sync_commits = true;  // a synced commit is never under a microsecond
+  Store store(o);
+  TestHost host;
+  WriteQueue q(host);
+  TestCall a("commit-time-a"), b("commit-time-b");
+  std::string a_name = "a", b_name = "b";
+  q.post(&a.call, kWindow, &a_name);
+  q.pump();
+  q.write(store);
+  q.batch_done();
+  EXPECT_EQ(a.call.result, PendingCall::Result::stored);
+  host.pool_full = true;
+  q.post(&b.call, kWindow, &b_name);
+  q.pump();
+  EXPECT_EQ(b.call.result, PendingCall::Result::failed);
+  ASSERT_EQ(host.commit_micros.size(), 2u);
+  EXPECT_GT(host.commit_micros[0], 0u);
+  EXPECT_EQ(host.commit_micros[1], 0u);
 }
 
 }  // namespace
