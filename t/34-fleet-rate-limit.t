@@ -8,6 +8,9 @@
 #    last saw (fails safe), logs it once, and says so in a metric;
 #  - the same reports carry each endpoint's requests and last use: `endpoint
 #    list` and the Management API on every node show the fleet's.
+# A report larger than a NATS message goes in parts; the daemons here send
+# every endpoint in a part of its own (VOXFRA_TEST_RATE_REPORT_BYTES), so
+# that each check above also shows the parts put back together.
 use strict;
 use warnings;
 use Test::More;
@@ -26,7 +29,9 @@ my ($code, $out, $err) = $nats->init;
 is($code, 0, 'fleet init') or BAIL_OUT($err);
 
 my @nodes = map { VoxfraTest->new } 0 .. 2;
+$ENV{VOXFRA_TEST_RATE_REPORT_BYTES} = 100;
 my @daemons = map { $nats->daemon(db => $nodes[$_]->db, node => "node-$_") } 0 .. 2;
+delete $ENV{VOXFRA_TEST_RATE_REPORT_BYTES};
 my %limit = (shared => 150, alone => 90);
 my %ep = map { $_ => $nats->cli_json('endpoint', 'create', '--org', "rate-$_", '--client', 'c', '--provider', 'custom',
                                      '--rate-limit', $limit{$_}) } keys %limit;

@@ -1,6 +1,8 @@
 #include "fleet/rate_share.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "fleet/daemon_log.h"
@@ -53,13 +55,57 @@ RateReport parse_rate_report(std::string_view data) {
     std::string_view line = data.substr(0, end);
     data = end == std::string_view::npos ? std::string_view() : data.substr(end + 1);
     std::string_view slug = next_field(line);
-    if (slug.empty() || line.empty()) continue;
+    if (slug.empty() || slug.front() == '#' || line.empty()) continue;
     ReportedEndpoint& e = report[std::string(slug)];
     e.minute = parse_u64(next_field(line));
     e.counters.requests = parse_u64(next_field(line));
     e.counters.last_used_at = static_cast<UnixMillis>(parse_u64(next_field(line)));
   }
   return report;
+}
+
+std::vector<std::string> encode_rate_report_parts(const RateReport& report, std::uint64_t tick,
+                                                  std::size_t max_bytes) {
+  // Lines first, then as many to a part as fit beside its first line.
+  const std::string lines = encode_rate_report(report);
+  const std::string tick_text = std::to_string(tick);
+  constexpr std::size_t kHeaderRoom = 64;  // "# TICK INDEX COUNT\n", three u64 at most
+  const std::size_t room = max_bytes > kHeaderRoom * 2 ? max_bytes - kHeaderRoom : kHeaderRoom;
+  std::vector<std::string> bodies(1);
+  for (std::size_t at = 0; at < lines.size();) {
+    const std::size_t end = lines.find('\n', at) + 1;  // every line ends with one
+    if (!bodies.back().empty() && bodies.back().size() + (end - at) > room) bodies.emplace_back();
+    bodies.back().append(lines, at, end - at);
+    at = end;
+  }
+  std::vector<std::string> parts;
+  parts.reserve(bodies.size());
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    parts.push_back("# " + tick_text + ' ' + std::to_string(i) + ' ' + std::to_string(bodies.size()) + '\n' +
+                    bodies[i]);
+  }
+  return parts;
+}
+
+std::optional<RateReport> ReportAssembly::add(std::string_view message) {
+  if (!message.starts_with("# ")) return parse_rate_report(message);
+  std::string_view header = message.substr(2, message.find('\n') - 2);
+  const std::uint64_t tick = parse_u64(next_field(header));
+  const std::uint64_t index = parse_u64(next_field(header));
+  const std::uint64_t count = parse_u64(next_field(header));
+  if (tick != tick_ || index == 0) {
+    tick_ = tick;
+    next_index_ = 0;
+    partial_.clear();
+  }
+  // A part lost on the way (core NATS delivers at most once) leaves this
+  // report incomplete: the peer's previous one stands until the next.
+  if (index != next_index_ || count == 0) return std::nullopt;
+  for (auto& [slug, e] : parse_rate_report(message)) partial_[slug] = e;
+  if (++next_index_ < count) return std::nullopt;
+  RateReport whole;
+  whole.swap(partial_);
+  return whole;
 }
 
 FleetFigures sum_peer_reports(const PeerReports& peers, UnixMillis now, std::uint32_t& nodes) {
@@ -80,6 +126,9 @@ FleetFigures sum_peer_reports(const PeerReports& peers, UnixMillis now, std::uin
 RateShare::RateShare(Store& store, NatsConnection& nats, DaemonLog& log, std::string node)
     : store_(store), nats_(nats), log_(log), node_(std::move(node)) {
   subject_ = std::string(kSubjectPrefix) + node_;
+  // t/34 only: VOXFRA_TEST_RATE_REPORT_BYTES=N sends reports in parts of N
+  // bytes, so that a few endpoints take the path of many thousands.
+  if (const char* bytes = std::getenv("VOXFRA_TEST_RATE_REPORT_BYTES")) part_bytes_ = std::strtoull(bytes, nullptr, 10);
   const std::string all = std::string(kSubjectPrefix) + "*";
   check(natsConnection_Subscribe(&sub_, nats_.get(), all.c_str(), &RateShare::on_report, this),
         "cannot subscribe to " + all);
@@ -97,12 +146,13 @@ void RateShare::on_report(natsConnection*, natsSubscription*, natsMsg* msg, void
   std::string_view subject = natsMsg_GetSubject(msg);
   std::string_view node = subject.substr(std::min(subject.size(), kSubjectPrefix.size()));
   if (!node.empty() && node != self->node_) {
-    PeerReport peer;
-    peer.heard_at = now_millis();
-    peer.endpoints = parse_rate_report(
-        std::string_view(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))));
+    const std::string_view data(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
     std::lock_guard lock(self->mutex_);
-    self->peers_[std::string(node)] = std::move(peer);
+    auto assembly = self->assembling_.find(node);
+    if (assembly == self->assembling_.end()) assembly = self->assembling_.emplace(std::string(node), ReportAssembly()).first;
+    if (std::optional<RateReport> report = assembly->second.add(data)) {
+      self->peers_[std::string(node)] = PeerReport{now_millis(), std::move(*report)};
+    }
   }
   natsMsg_Destroy(msg);
 }
@@ -147,8 +197,22 @@ void RateShare::tick(UnixMillis now) {
     auto it = minute.find(slug);
     report[slug] = ReportedEndpoint{it == minute.end() ? 0 : it->second, counters};
   }
-  const std::string data = encode_rate_report(report);
-  natsConnection_Publish(nats_.get(), subject_.c_str(), data.data(), static_cast<int>(data.size()));
+  const std::int64_t server_max = natsConnection_GetMaxPayload(nats_.get());
+  std::size_t max_payload = server_max > 0 ? static_cast<std::size_t>(server_max) : std::size_t{1} << 20;
+  if (part_bytes_ > 0) max_payload = std::min<std::size_t>(max_payload, part_bytes_);
+  natsStatus sent = NATS_OK;
+  for (const std::string& part : encode_rate_report_parts(report, ++tick_, max_payload)) {
+    sent = natsConnection_Publish(nats_.get(), subject_.c_str(), part.data(), static_cast<int>(part.size()));
+    if (sent != NATS_OK) break;
+  }
+  if ((sent != NATS_OK) != publish_failed_) {
+    publish_failed_ = sent != NATS_OK;
+    if (publish_failed_) {
+      log_.warn(std::string("rate limits: cannot send this node's counts: ") + natsStatus_GetText(sent));
+    } else {
+      log_.info("rate limits: this node's counts are sent again");
+    }
+  }
 
   std::uint32_t nodes = 1;
   FleetFigures others;

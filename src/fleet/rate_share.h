@@ -16,7 +16,9 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "store/fleet_rates.h"
 #include "store/store.h"
@@ -45,6 +47,26 @@ using FleetFigures = std::map<std::string, FleetEndpointFigures, std::less<>>;
 // (a daemon before the counters) carries the minute's count only.
 std::string encode_rate_report(const RateReport& report);
 RateReport parse_rate_report(std::string_view data);
+// The report as messages of at most `max_bytes` each (the server's
+// max_payload: 1 MB by default, about 17,000 endpoints), each opening with
+// "# TICK INDEX COUNT\n": which report it is part of, and where.
+std::vector<std::string> encode_rate_report_parts(const RateReport& report, std::uint64_t tick,
+                                                  std::size_t max_bytes);
+
+// A peer's report put back together from its parts, in the order the peer
+// sent them (NATS keeps one publisher's order). A part of a newer report
+// drops what an older one left incomplete; a message without the first
+// line is a whole report.
+class ReportAssembly {
+ public:
+  // The whole report once `message` completed it.
+  std::optional<RateReport> add(std::string_view message);
+
+ private:
+  std::uint64_t tick_ = 0;
+  std::uint64_t next_index_ = 0;
+  RateReport partial_;
+};
 // What the other nodes add up to, per endpoint: the minute's counts of the
 // peers heard from within 2 s (their number, this node included, in
 // `nodes`), and the counters of every peer's last report, quiet or not: a
@@ -80,6 +102,10 @@ class RateShare {
   std::deque<std::pair<UnixMillis, Counts>> samples_;  // running totals, a minute of them
   std::mutex mutex_;                                    // peers_ (the callback runs on libnats' thread)
   PeerReports peers_;
+  std::map<std::string, ReportAssembly, std::less<>> assembling_;  // by peer, under mutex_
+  std::uint64_t tick_ = 0;        // this node's reports, numbered
+  std::size_t part_bytes_ = 0;    // a smaller part than max_payload (tests)
+  bool publish_failed_ = false;   // logged once until a publish works again
   std::uint32_t nodes_seen_ = 1;
   FleetFigures written_;  // rate/<slug> entries in the store
 };

@@ -143,6 +143,61 @@ TEST(FleetRates, ReportsRoundTripAndReadTheMinuteOnlyForm) {
   EXPECT_EQ(old["ep-a"].counters, FleetCounters{});
 }
 
+// More endpoints than one NATS message holds (1 MB by default: about
+// 17,000 of them) go out in parts, each within the server's max_payload.
+fleet::RateReport many_endpoints(int n) {
+  fleet::RateReport report;
+  for (int i = 0; i < n; ++i) {
+    report["ep-" + std::to_string(100000 + i)] = {static_cast<std::uint64_t>(i % 7),
+                                                  {static_cast<std::uint64_t>(i + 1), 1'765'000'000'000 + i}};
+  }
+  return report;
+}
+
+TEST(FleetRates, AReportLargerThanAMessageGoesInPartsThatFitAndComeBackWhole) {
+  const fleet::RateReport report = many_endpoints(1000);
+  const auto parts = fleet::encode_rate_report_parts(report, 42, 4096);
+  ASSERT_GT(parts.size(), 5u);
+  fleet::ReportAssembly assembly;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    EXPECT_LE(parts[i].size(), 4096u) << "part " << i;
+    EXPECT_TRUE(parts[i].starts_with("# 42 " + std::to_string(i) + " " + std::to_string(parts.size()) + "\n"));
+    auto whole = assembly.add(parts[i]);
+    ASSERT_EQ(whole.has_value(), i + 1 == parts.size()) << "part " << i;
+    if (whole) {
+      EXPECT_EQ(fleet::encode_rate_report(*whole), fleet::encode_rate_report(report));
+    }
+  }
+  // An empty report is one part, and a whole (empty) report.
+  const auto none = fleet::encode_rate_report_parts({}, 43, 4096);
+  ASSERT_EQ(none.size(), 1u);
+  auto empty = assembly.add(none[0]);
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_TRUE(empty->empty());
+}
+
+TEST(FleetRates, AReportWithAPartLostCountsNotAndTheNextOneDoes) {
+  const fleet::RateReport report = many_endpoints(300);
+  fleet::ReportAssembly assembly;
+  auto first = fleet::encode_rate_report_parts(report, 7, 2048);
+  ASSERT_GT(first.size(), 2u);
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    if (i == 1) continue;  // lost on the way
+    EXPECT_FALSE(assembly.add(first[i]).has_value()) << "part " << i;
+  }
+  // The next report starts afresh, whatever the last one left.
+  auto second = fleet::encode_rate_report_parts(report, 8, 2048);
+  EXPECT_FALSE(assembly.add(first[0]).has_value());
+  std::optional<fleet::RateReport> whole;
+  for (const std::string& part : second) whole = assembly.add(part);
+  ASSERT_TRUE(whole.has_value());
+  EXPECT_EQ(whole->size(), report.size());
+  // A message without the first line (one part only) is a whole report.
+  auto plain = assembly.add("ep-a 3 9 1000\n");
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ((*plain)["ep-a"].minute, 3u);
+}
+
 TEST_F(StoreTest, AnEndpointsCountersAreTheFleetsOnAFleetNode) {
   Store store(options());
   EndpointStats local;
