@@ -148,9 +148,7 @@ void RateShare::on_report(natsConnection*, natsSubscription*, natsMsg* msg, void
   if (!node.empty() && node != self->node_) {
     const std::string_view data(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
     std::lock_guard lock(self->mutex_);
-    auto assembly = self->assembling_.find(node);
-    if (assembly == self->assembling_.end()) assembly = self->assembling_.emplace(std::string(node), ReportAssembly()).first;
-    if (std::optional<RateReport> report = assembly->second.add(data)) {
+    if (std::optional<RateReport> report = self->assembling_[std::string(node)].add(data)) {
       self->peers_[std::string(node)] = PeerReport{now_millis(), std::move(*report)};
     }
   }
