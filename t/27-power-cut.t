@@ -40,8 +40,14 @@ use lib "$FindBin::Bin/lib";
 # EIO from the file system, which the kernel delivers on a mapped file as
 # SIGBUS: the worker dies, as every process on a machine that lost power
 # would. Under ASan (scripts/test-asan-module) that is no memory error to
-# report, so its SIGBUS handler is off for this test's NGINX.
-BEGIN { $ENV{VOXFRA_NGINX_ENV} =~ s/\bASAN_OPTIONS=(\S+)/ASAN_OPTIONS=$1:handle_sigbus=0/ if $ENV{VOXFRA_NGINX_ENV} }
+# report, so its SIGBUS handler is off for this test's NGINX. The CLI's too:
+# a store torn in durability=os's sync (the TODO below) is refused on open
+# when pages are missing at its end, but LMDB reads it blind otherwise; a
+# CLI that dies reading a store fails the checks here in the plain run.
+BEGIN {
+    $ENV{VOXFRA_NGINX_ENV} =~ s/\bASAN_OPTIONS=(\S+)/ASAN_OPTIONS=$1:handle_sigbus=0/ if $ENV{VOXFRA_NGINX_ENV};
+    $ENV{ASAN_OPTIONS} .= ':handle_sigbus=0' if $ENV{ASAN_OPTIONS};
+}
 use VoxfraTest;
 use VoxfraLoad;
 use File::Path qw(make_path);

@@ -26,6 +26,25 @@ std::string quoted(const std::string& path) { return "\"" + path + "\""; }
   lmdb::fail("cannot open LMDB environment " + quoted(path), rc);
 }
 
+// A data file shorter than its last commit says (power lost in the middle
+// of an unsynced write, or a file cut short by a copy): LMDB would answer
+// reads of the missing pages with SIGBUS, so the store is refused here.
+void refuse_missing_pages(MDB_env* env, const std::string& path) {
+  MDB_envinfo info;
+  MDB_stat geometry;
+  mdb_filehandle_t fd;
+  if (mdb_env_info(env, &info) != 0 || mdb_env_stat(env, &geometry) != 0 || mdb_env_get_fd(env, &fd) != 0) return;
+  struct stat file;
+  if (::fstat(fd, &file) != 0) return;
+  const std::uint64_t pages = static_cast<std::uint64_t>(file.st_size) / geometry.ms_psize;
+  if (pages > info.me_last_pgno) return;
+  throw StoreError("LMDB environment " + quoted(path) + " is damaged: its last commit (" +
+                       std::to_string(info.me_last_txnid) + ") uses " + std::to_string(info.me_last_pgno + 1) +
+                       " pages and data.mdb holds " + std::to_string(pages) +
+                       " (a write lost with the power, or a copy cut short); restore the store from a backup",
+                   MDB_CORRUPTED);
+}
+
 // mkdir -p. The environment's own directory is 0700 (it holds secrets);
 // parents are 0755 so that NGINX's worker user can still reach it.
 void make_directories(const std::string& path) {
@@ -289,6 +308,7 @@ Store::Store(const StoreOptions& options) : path_(options.path), sync_commits_(o
     if (rc == 0 && map_size != 0) rc = mdb_env_set_mapsize(env_, map_size);
     if (rc == 0) rc = mdb_env_open(env_, path_.c_str(), environment_flags(options), 0600);
     if (rc != 0) cannot_open(path_, rc);
+    refuse_missing_pages(env_, path_);
     // A process killed with a read transaction (a SIGKILLed worker) keeps
     // its reader slot until someone clears it; LMDB has 126, so a crash
     // loop would end in MDB_READERS_FULL. Each new worker clears them.
