@@ -8,9 +8,13 @@
 #    last saw (fails safe), logs it once, and says so in a metric;
 #  - the same reports carry each endpoint's requests and last use: `endpoint
 #    list` and the Management API on every node show the fleet's.
+# A node sends what changed since its last report, a whole report now and
+# then and when a peer asks: a daemon started again (it holds no report of
+# the others) counts the fleet's within seconds, not at the next whole one.
 # A report larger than a NATS message goes in parts; the daemons here send
 # every endpoint in a part of its own (VOXFRA_TEST_RATE_REPORT_BYTES), so
-# that each check above also shows the parts put back together.
+# that each check above also shows the parts put back together. One node's
+# name has a '.', which a subject would otherwise split.
 use strict;
 use warnings;
 use Test::More;
@@ -30,7 +34,8 @@ is($code, 0, 'fleet init') or BAIL_OUT($err);
 
 my @nodes = map { VoxfraTest->new } 0 .. 2;
 $ENV{VOXFRA_TEST_RATE_REPORT_BYTES} = 100;
-my @daemons = map { $nats->daemon(db => $nodes[$_]->db, node => "node-$_") } 0 .. 2;
+my @names = ('node-0', 'node.1', 'node-2');
+my @daemons = map { $nats->daemon(db => $nodes[$_]->db, node => $names[$_]) } 0 .. 2;
 delete $ENV{VOXFRA_TEST_RATE_REPORT_BYTES};
 my %limit = (shared => 150, alone => 90);
 my %ep = map { $_ => $nats->cli_json('endpoint', 'create', '--org', "rate-$_", '--client', 'c', '--provider', 'custom',
@@ -113,6 +118,21 @@ like($expect, qr/^$n \S+/, "node 0's endpoint list shows the fleet's $n requests
 is_deeply([map { @$_ } @shown], [($expect) x 6], 'every node shows the same in endpoint list and the API')
     or diag explain \@shown;
 note sprintf 'the fleet counters were on every node %.1f s after the last call', time - $t0;
+
+# 2b. Node 2's daemon starts again: it holds no report of the others, whose
+# changes it cannot take until it asked for a whole report.
+$daemons[2]->stop;
+$ENV{VOXFRA_TEST_RATE_REPORT_BYTES} = 100;
+$daemons[2]->start;
+delete $ENV{VOXFRA_TEST_RATE_REPORT_BYTES};
+ok($daemons[2]->wait_log(qr/rate limits: shared by 3 nodes/, 20), 'node 2\'s daemon, started again, hears the others')
+    or diag $daemons[2]->log;
+my $late = $json->encode({ callId => 'counted-late', startedAt => '2026-11-23T10:00:00Z', durationSeconds => 1 });
+is($nodes[0]->post($counted->{path}, $late)->{status}, 200, 'one more call to node 0');
+$t0 = time;
+my $seen = VoxfraFleet::wait_until(6, sub { shown(2)->[0] =~ /^10 / });
+ok($seen, "node 2 counts it (10 requests) within 6 s, before the next whole report (30 s): " . shown(2)->[0]);
+note sprintf 'node 2 counted the late call %.1f s after it', time - $t0;
 
 # 3. NATS lost: each node holds to limit / 3.
 my @from = map { length $_->log } @daemons;

@@ -165,7 +165,9 @@ TEST(FleetRates, AReportLargerThanAMessageGoesInPartsThatFitAndComeBackWhole) {
     auto whole = assembly.add(parts[i]);
     ASSERT_EQ(whole.has_value(), i + 1 == parts.size()) << "part " << i;
     if (whole) {
-      EXPECT_EQ(fleet::encode_rate_report(*whole), fleet::encode_rate_report(report));
+      EXPECT_EQ(whole->tick, 42u);
+      EXPECT_EQ(whole->base, 0u) << "a whole report";
+      EXPECT_EQ(fleet::encode_rate_report(whole->endpoints), fleet::encode_rate_report(report));
     }
   }
   // An empty report is one part, and a whole (empty) report.
@@ -173,7 +175,7 @@ TEST(FleetRates, AReportLargerThanAMessageGoesInPartsThatFitAndComeBackWhole) {
   ASSERT_EQ(none.size(), 1u);
   auto empty = assembly.add(none[0]);
   ASSERT_TRUE(empty.has_value());
-  EXPECT_TRUE(empty->empty());
+  EXPECT_TRUE(empty->endpoints.empty());
 }
 
 TEST(FleetRates, AReportWithAPartLostCountsNotAndTheNextOneDoes) {
@@ -188,14 +190,71 @@ TEST(FleetRates, AReportWithAPartLostCountsNotAndTheNextOneDoes) {
   // The next report starts afresh, whatever the last one left.
   auto second = fleet::encode_rate_report_parts(report, 8, 2048);
   EXPECT_FALSE(assembly.add(first[0]).has_value());
-  std::optional<fleet::RateReport> whole;
+  std::optional<fleet::ReceivedReport> whole;
   for (const std::string& part : second) whole = assembly.add(part);
   ASSERT_TRUE(whole.has_value());
-  EXPECT_EQ(whole->size(), report.size());
+  EXPECT_EQ(whole->endpoints.size(), report.size());
   // A message without the first line (one part only) is a whole report.
   auto plain = assembly.add("ep-a 3 9 1000\n");
   ASSERT_TRUE(plain.has_value());
-  EXPECT_EQ((*plain)["ep-a"].minute, 3u);
+  EXPECT_EQ(plain->endpoints["ep-a"].minute, 3u);
+}
+
+// Most of a large fleet's endpoints are quiet at any moment: a node sends
+// what changed since its last report, and a peer holding that report ends
+// with the sender's whole one (a line of zeros removes an endpoint).
+TEST(FleetRates, ChangesSinceTheLastReportRebuildTheWholeOne) {
+  fleet::RateReport before = many_endpoints(17'000);
+  fleet::RateReport after = before;
+  for (int i = 0; i < 17'000; i += 100) after["ep-" + std::to_string(100000 + i)].minute += 3;  // 1% busy
+  after["ep-new"] = {1, {1, 1'765'000'100'000}};
+  after.erase("ep-100001");
+  const fleet::RateReport changes = fleet::report_changes(before, after);
+  EXPECT_EQ(changes.size(), 170u + 2u);
+  EXPECT_EQ(changes.at("ep-100001"), fleet::ReportedEndpoint{}) << "gone: a line of zeros";
+
+  fleet::ReportAssembly assembly;
+  fleet::PeerReport peer;
+  for (const std::string& part : fleet::encode_rate_report_parts(before, 9, 1 << 20)) {
+    if (auto r = assembly.add(part)) {
+      ASSERT_TRUE(fleet::take_report(peer, std::move(*r)));
+    }
+  }
+  ASSERT_EQ(peer.tick, 9u);
+  const auto whole_parts = fleet::encode_rate_report_parts(after, 10, 1 << 20);
+  const auto change_parts = fleet::encode_rate_report_parts(changes, 10, 1 << 20, 9);
+  ASSERT_EQ(change_parts.size(), 1u);
+  EXPECT_TRUE(change_parts[0].starts_with("# 10 0 1 9\n")) << change_parts[0].substr(0, 20);
+  EXPECT_NE(change_parts[0].find("ep-100001 0 0 0\n"), std::string::npos);
+  std::size_t whole_bytes = 0;
+  for (const std::string& part : whole_parts) whole_bytes += part.size();
+  EXPECT_LT(change_parts[0].size() * 50, whole_bytes) << "1% changed, " << change_parts[0].size() << " bytes of "
+                                                      << whole_bytes;
+  auto received = assembly.add(change_parts[0]);
+  ASSERT_TRUE(received.has_value());
+  EXPECT_EQ(received->base, 9u);
+  ASSERT_TRUE(fleet::take_report(peer, std::move(*received)));
+  EXPECT_EQ(peer.tick, 10u);
+  EXPECT_EQ(fleet::encode_rate_report(peer.endpoints), fleet::encode_rate_report(after));
+}
+
+// Changes made against a report this node does not hold (one lost on the
+// way, or a daemon that started since) are not taken: the peer's figures
+// stay as they were until a whole report, which the daemon asks for.
+TEST(FleetRates, ChangesAgainstAReportNotHeldAreNotTaken) {
+  fleet::PeerReport peer;
+  const fleet::RateReport first = fleet::parse_rate_report("ep-a 5 40 9000\n");
+  EXPECT_FALSE(fleet::take_report(peer, {3, 2, first})) << "no whole report yet";
+  EXPECT_TRUE(peer.endpoints.empty());
+  ASSERT_TRUE(fleet::take_report(peer, {4, 0, first}));
+  EXPECT_FALSE(fleet::take_report(peer, {6, 5, fleet::parse_rate_report("ep-a 9 44 9900\n")}))
+      << "made against report 5, which never came";
+  EXPECT_EQ(peer.endpoints.at("ep-a").minute, 5u);
+  EXPECT_EQ(peer.tick, 4u);
+  ASSERT_TRUE(fleet::take_report(peer, {5, 4, fleet::parse_rate_report("ep-a 0 0 0\nep-b 2 2 9800\n")}));
+  EXPECT_EQ(peer.endpoints.count("ep-a"), 0u) << "a line of zeros removes it";
+  EXPECT_EQ(peer.endpoints.at("ep-b").minute, 2u);
+  EXPECT_EQ(peer.tick, 5u);
 }
 
 TEST_F(StoreTest, AnEndpointsCountersAreTheFleetsOnAFleetNode) {
