@@ -116,11 +116,14 @@ sub cut_power {
     open my $fh, '>', "$dir/.powercut" or die "$dir/.powercut: $!";
     syswrite($fh, "$how\n") or die "cut: $!";
     close $fh;
+    my $t0 = time;
     for (1 .. 500) {
         my $said = switch_says($dir);
         return $said if $said =~ /^cut/;
         sleep 0.01;
     }
+    my $said = eval { VoxfraTest::slurp("$dir/.powercut") };
+    diag sprintf "armed at %.3f, gave up at %.3f; the switch now says '%s' (%s)", $t0, time, $said // '', $@;
     return '';
 }
 
