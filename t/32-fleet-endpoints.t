@@ -75,27 +75,61 @@ is_deeply([map { $_->{action} } @$audited], [qw(enable disable)], 'both in the a
 like($audited->[0]{actor} // '', qr/^cli:/, 'by the CLI\'s user');
 is(scalar @{ $nodes[0]->cli_json('endpoint', 'audit', $ep->{slug}) }, 0, 'and in no other node\'s');
 
-# Two operators at once: each write either lands or is refused, never lost silently.
-my @kids;
-for my $i (1 .. 6) {
-    my $pid = fork // die;
-    if (!$pid) {
-        my ($c, $o, $e) = $nats->cli('endpoint', 'set', $ep->{slug}, '--rate-limit', 1000 + $i);
-        open my $fh, '>', $nodes[0]->dir . "/set-$i" or POSIX::_exit(1);
-        print $fh "$c\n$e";
-        close $fh;
-        POSIX::_exit(0);
+# Runs six CLIs at once, `voxfra <nats flags> @{ $args->($i) }`; returns
+# [exit code, stderr] of each.
+my $batch = 0;
+sub six_at_once {
+    my ($args) = @_;
+    my $tag = $nodes[0]->dir . '/at-once-' . ++$batch;
+    my @kids;
+    for my $i (1 .. 6) {
+        my $pid = fork // die;
+        if (!$pid) {
+            my ($c, $o, $e) = $nats->cli(@{ $args->($i) });
+            open my $fh, '>', "$tag-$i" or POSIX::_exit(1);
+            print $fh "$c\n$e";
+            close $fh;
+            POSIX::_exit(0);
+        }
+        push @kids, $pid;
     }
-    push @kids, $pid;
+    waitpid($_, 0) for @kids;
+    return map { [split /\n/, VoxfraTest::slurp("$tag-$_"), 2] } 1 .. 6;
 }
-waitpid($_, 0) for @kids;
+
+# Two operators at once: each write either lands or is refused, never lost silently.
 my ($landed, $refused) = (0, 0);
-for my $i (1 .. 6) {
-    my ($c, $e) = split /\n/, VoxfraTest::slurp($nodes[0]->dir . "/set-$i"), 2;
+for (six_at_once(sub { ['endpoint', 'set', $ep->{slug}, '--rate-limit', 1000 + $_[0]] })) {
+    my ($c, $e) = @$_;
     if ($c == 0) { $landed++ } elsif (($e // '') =~ /changed by someone else meanwhile/) { $refused++ }
 }
 is($landed + $refused, 6, "concurrent sets: $landed landed, $refused refused as conflicts, none failed otherwise");
 ok($landed >= 1, 'at least one landed');
+
+# Six operators create an endpoint for the same org, client and provider at
+# once, from separate CLIs: one is made, the others are refused (the claim
+# beside the endpoints, docs/fleet.md); four times, each once the last one
+# made is revoked.
+sub race_creates {
+    my ($round) = @_;
+    my ($made, $refused, @other) = (0, 0);
+    for (six_at_once(sub { ['endpoint', 'create', '--org', 'acme', '--client', 'race', '--provider', 'vapi'] })) {
+        my ($c, $e) = @$_;
+        if ($c == 0) { $made++ }
+        elsif (($e // '') =~ /already exists|by someone else meanwhile/) { $refused++ }
+        else { push @other, $e }
+    }
+    my @active = grep { $_->{org} eq 'acme' && $_->{client} eq 'race' && $_->{status} eq 'active' }
+                 @{ $nats->cli_json('endpoint', 'list') };
+    is($made, 1, "round $round: one of six concurrent creates made an endpoint ($refused refused)")
+        or diag join "\n", @other;
+    is(scalar @active, 1, "round $round: the fleet holds one active endpoint for acme/race/vapi");
+    return $active[0];
+}
+for my $round (1 .. 4) {
+    my $raced = race_creates($round);
+    $nats->cli_json('endpoint', 'revoke', $raced->{slug}) if $raced;
+}
 
 # A node whose daemon was down catches up from a snapshot at restart; so
 # does a node that starts empty.

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,12 +41,16 @@ class BucketEndpointBook final : public EndpointBook {
   const std::vector<BucketEntry>& written() const { return written_; }
 
  private:
+  // The claim key of the endpoint's org, client and provider (endpoint_bucket.h).
+  void claim(const Endpoint& e);
+  void release(const Endpoint& e);
   // Remembers the revision it read, for the compare-and-set of a later save.
   std::optional<Endpoint> try_decode(const BucketEntry& entry);
 
   std::unique_ptr<EndpointBucket> bucket_;
   std::function<void(const std::string&)> warn_;
   std::map<std::string, std::uint64_t, std::less<>> revisions_;
+  std::set<std::string, std::less<>> active_when_read_;  // slugs read (or written) active
   std::vector<AuditEntry> audits_;
   std::vector<BucketEntry> written_;
   MDB_txn* stats_txn_ = nullptr;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "base/provider.h"
 #include "fleet/fleet_names.h"
 #include "fleet/jetstream_setup.h"
 #include "fleet/nats_client.h"
@@ -15,13 +16,27 @@ BucketEntry entry_of(kvEntry* e) {
   b.slug = kvEntry_Key(e);
   b.revision = kvEntry_Revision(e);
   b.op = kvEntry_Operation(e) == kvOp_Put ? BucketEntry::Op::put : BucketEntry::Op::del;
+  b.created_ms = kvEntry_Created(e) / 1'000'000;
   if (b.op == BucketEntry::Op::put && kvEntry_ValueLen(e) > 0) {
     b.value.assign(static_cast<const char*>(kvEntry_Value(e)), static_cast<std::size_t>(kvEntry_ValueLen(e)));
   }
   return b;
 }
 
+constexpr std::string_view kClaimPrefix = "claim.";
+
 }  // namespace
+
+std::string claim_key(const Endpoint& e) {
+  std::string three = e.org;
+  three.push_back('\0');
+  three += e.client;
+  three.push_back('\0');
+  three += provider_name(e.provider);
+  return std::string(kClaimPrefix) + key_hash(three).substr(0, 32);
+}
+
+bool is_claim_key(std::string_view key) { return key.starts_with(kClaimPrefix); }
 
 EndpointBucket::EndpointBucket(jsCtx* js) {
   natsStatus st = js_KeyValue(&kv_, js, kEndpointsBucket);
@@ -60,17 +75,37 @@ std::optional<BucketEntry> EndpointBucket::find(const std::string& slug) {
   return b;
 }
 
+EndpointBucket::Neighbours EndpointBucket::around(const std::string& key, std::uint64_t revision) {
+  kvEntryList list{};
+  check(kvStore_History(&list, kv_, key.c_str(), nullptr), "cannot read the history of " + key);
+  Neighbours n;
+  for (int i = 0; i < list.Count; ++i) {
+    if (kvEntry_Revision(list.Entries[i]) == revision) {
+      n.found = true;
+    } else if (!n.found) {
+      n.before = entry_of(list.Entries[i]);
+    }
+  }
+  if (list.Count > 0) n.last = entry_of(list.Entries[list.Count - 1]);
+  kvEntryList_Destroy(&list);
+  return n;
+}
+
 std::uint64_t EndpointBucket::write(const Endpoint& e, std::uint64_t revision) {
-  std::string value = encode_endpoint(e);
+  return put(e.slug, encode_endpoint(e), revision, "endpoint " + e.id);
+}
+
+std::uint64_t EndpointBucket::put(const std::string& key, const std::string& value, std::uint64_t revision,
+                                  const std::string& what) {
   std::uint64_t rev = 0;
   natsStatus st = revision == 0
-                      ? kvStore_Create(&rev, kv_, e.slug.c_str(), value.data(), static_cast<int>(value.size()))
-                      : kvStore_Update(&rev, kv_, e.slug.c_str(), value.data(), static_cast<int>(value.size()), revision);
+                      ? kvStore_Create(&rev, kv_, key.c_str(), value.data(), static_cast<int>(value.size()))
+                      : kvStore_Update(&rev, kv_, key.c_str(), value.data(), static_cast<int>(value.size()), revision);
   if (st == NATS_ERR && last_error_text(st).find("wrong last sequence") != std::string::npos) {
-    throw RevisionConflict("endpoint " + e.id + " was changed by someone else meanwhile; nothing was written, "
+    throw RevisionConflict(what + " was changed by someone else meanwhile; nothing was written, "
                            "run the command again");
   }
-  check(st, "cannot write endpoint " + e.id + " to the bucket");
+  check(st, "cannot write " + what + " to the bucket");
   return rev;
 }
 
@@ -92,7 +127,7 @@ natsStatus BucketWatcher::next(std::optional<BucketEntry>& entry, bool& snapshot
     snapshot_done = true;
     return NATS_OK;
   }
-  entry = entry_of(e);
+  if (!is_claim_key(kvEntry_Key(e))) entry = entry_of(e);
   kvEntry_Destroy(e);
   return NATS_OK;
 }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/endpoint.h"
@@ -28,7 +29,16 @@ struct BucketEntry {
   std::uint64_t revision = 0;
   enum class Op : std::uint8_t { put, del } op = Op::put;  // del: a delete or purge marker
   std::string value;
+  std::int64_t created_ms = 0;  // when the server stored it (its clock)
 };
+
+// The key beside the endpoints that names the one endpoint active for an
+// org, client and provider ("claim." and 32 hex digits of a hash of the
+// three): the bucket has no transactions, so it is where two writers
+// activating endpoints for the same three meet (docs/fleet.md). Not an
+// endpoint: watchers and snapshots leave it out.
+std::string claim_key(const Endpoint& e);
+bool is_claim_key(std::string_view key);
 
 class EndpointBucket {
  public:
@@ -47,6 +57,17 @@ class EndpointBucket {
   // the key is still at `revision`. Returns the new revision. Throws
   // RevisionConflict, NatsError.
   std::uint64_t write(const Endpoint& e, std::uint64_t revision);
+  // Around `revision` in the key's history (the bucket keeps five a key):
+  // whether it is there, the entry just before it, and the last entry.
+  // Throws NatsError.
+  struct Neighbours {
+    bool found = false;
+    std::optional<BucketEntry> before;
+    std::optional<BucketEntry> last;
+  };
+  Neighbours around(const std::string& key, std::uint64_t revision);
+  // The same for any key and value (a claim); `what` names it in errors.
+  std::uint64_t put(const std::string& key, const std::string& value, std::uint64_t revision, const std::string& what);
 
  private:
   kvStore* kv_ = nullptr;
