@@ -131,9 +131,9 @@ void BucketEndpointBook::claim(const Endpoint& e) {
   // follows the first, and gives way, leaving its name in the claim: the
   // first puts its own back.
   // Read from a server that may not have applied the write yet (just after
-  // a leader change): looked for again for a second before giving up.
+  // a leader change): looked for again for 3 s before giving up.
   EndpointBucket::Neighbours around = bucket_->around(key, mine);
-  for (int i = 0; i < 20 && !around.found; ++i) {
+  for (int i = 0; i < 60 && !around.found; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     around = bucket_->around(key, mine);
   }

@@ -77,8 +77,11 @@ std::optional<BucketEntry> EndpointBucket::find(const std::string& slug) {
 
 EndpointBucket::Neighbours EndpointBucket::around(const std::string& key, std::uint64_t revision) {
   kvEntryList list{};
-  check(kvStore_History(&list, kv_, key.c_str(), nullptr), "cannot read the history of " + key);
   Neighbours n;
+  // Not found: a server that has not caught up yet (after a leader change).
+  const natsStatus st = kvStore_History(&list, kv_, key.c_str(), nullptr);
+  if (st == NATS_NOT_FOUND) return n;
+  check(st, "cannot read the history of " + key);
   for (int i = 0; i < list.Count; ++i) {
     if (kvEntry_Revision(list.Entries[i]) == revision) {
       n.found = true;
